@@ -1,0 +1,1 @@
+"""Platform adapters: console, Discord, Slack."""

@@ -1,0 +1,53 @@
+"""The core facade: adapters hold a `Prepbot` and call it with neutral arguments."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.commands import BY_NAME, CommandError, help_text, parse
+from bot.services.catalog import CatalogService
+from bot.services.context import Caller
+from bot.services.leaderboard import LeaderboardService
+from bot.services.quiz import QuizService
+from bot.services.stats import StatsService
+from bot.views import Reply, error
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Prepbot:
+    quiz: QuizService
+    leaderboard: LeaderboardService
+    stats: StatsService
+    catalog: CatalogService
+
+    async def handle(self, caller: Caller, name: str, args: Sequence[str] = ()) -> Reply:
+        """Run catalogue command `name` for `caller`."""
+        if name not in BY_NAME:
+            return error(f"Unknown command /{name[:40]}. Try /help.")
+        if name == "help":
+            return Reply(text=help_text(), title="prepbot commands")
+        if name == "quiz":
+            return await self.quiz.ask(caller, args)
+        if name == "skip":
+            return await self.quiz.skip(caller)
+        if name == "leaderboard":
+            return await self.leaderboard.board(caller)
+        if name == "stats":
+            return await self.stats.stats(caller)
+        if name == "topics":
+            return await self.catalog.topics(caller)
+        raise AssertionError(f"catalogue command {name} has no handler")
+
+    async def handle_text(self, caller: Caller, line: str) -> Reply:
+        """A line typed by a member: a /command, or else an answer to their question."""
+        if line.lstrip().startswith("/"):
+            try:
+                invocation = parse(line)
+            except CommandError as exc:
+                return error(str(exc))
+            return await self.handle(caller, invocation.name, invocation.args)
+        return await self.quiz.answer(caller, line)

@@ -1,0 +1,288 @@
+"""The `prepbot` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+from bot.content.loader import load_packs
+from bot.content.topics import TOPICS
+from bot.domain import LEVELS, Kind, Question
+from bot.storage.codec import question_to_dict
+
+MAX_GRADE_INPUT = 100_000
+BENCHES = ("asag", "grading")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        # Show which setting is wrong, never its value (it may be a secret).
+        names = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+        raise SystemExit(f"prepbot: invalid configuration: {names}") from None
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # SQLAlchemy and APScheduler are chatty at INFO.
+    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+# -- content ------------------------------------------------------------------------------
+
+
+def cmd_content_validate(args: argparse.Namespace) -> int:
+    path = Path(args.path) if args.path else _settings().content_dir
+    if not path.exists():
+        print(f"{path}: no such file or directory", file=sys.stderr)
+        return 2
+    result = load_packs(path)
+    for problem in result.problems:
+        print(problem)
+    if result.problems:
+        print(f"{len(result.problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    print(f"OK: {len(result.questions)} questions, no problems.")
+    return 0
+
+
+def _load_or_fail(path: Path) -> list[Question] | None:
+    result = load_packs(path)
+    if result.problems:
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+        print("The packs have problems; run `prepbot content validate`.", file=sys.stderr)
+        return None
+    return result.questions
+
+
+def cmd_content_export(args: argparse.Namespace) -> int:
+    questions = _load_or_fail(_settings().content_dir)
+    if questions is None:
+        return 1
+    json.dump([question_to_dict(q) for q in questions], sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+def format_stats(questions: Sequence[Question]) -> str:
+    matrix: dict[str, Counter[str]] = defaultdict(Counter)
+    for question in questions:
+        for level in question.askable_levels:
+            matrix[question.topic][level] += 1
+    width = max([len(t) for t in matrix] + [5])
+    header = f"{'topic':<{width}}  " + "  ".join(f"{lv:>6}" for lv in LEVELS) + "   total"
+    lines = [header, "-" * len(header)]
+    order = [t for t in TOPICS if t in matrix] + sorted(t for t in matrix if t not in TOPICS)
+    per_topic = Counter(q.topic for q in questions)
+    for topic in order:
+        cells = "  ".join(f"{matrix[topic][lv]:>6}" for lv in LEVELS)
+        lines.append(f"{topic:<{width}}  {cells}  {per_topic[topic]:>6}")
+    lines.append("-" * len(header))
+    lines.append(
+        f"{len(questions)} questions (a question askable at several levels counts in each)"
+    )
+    kinds = Counter(q.kind.value for q in questions)
+    lines.append("by kind: " + ", ".join(f"{k.value} {kinds[k.value]}" for k in Kind))
+    return "\n".join(lines)
+
+
+def cmd_content_stats(args: argparse.Namespace) -> int:
+    questions = _load_or_fail(_settings().content_dir)
+    if questions is None:
+        return 1
+    print(format_stats(questions))
+    return 0
+
+
+# -- grading ------------------------------------------------------------------------------
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from bot.services.scoring import grade
+
+    questions = _load_or_fail(_settings().content_dir)
+    if questions is None:
+        return 1
+    by_id = {q.id: q for q in questions}
+    if args.batch:
+        return _grade_batch(by_id)
+    if not args.question_id:
+        print(
+            "usage: prepbot grade QUESTION_ID < answer.txt, or prepbot grade --batch",
+            file=sys.stderr,
+        )
+        return 2
+    question = by_id.get(args.question_id)
+    if question is None:
+        print(f"unknown question id {args.question_id!r}", file=sys.stderr)
+        return 2
+    answer = sys.stdin.read(MAX_GRADE_INPUT + 1)
+    if len(answer) > MAX_GRADE_INPUT:
+        print(f"answer is longer than {MAX_GRADE_INPUT} characters", file=sys.stderr)
+        return 2
+    print(json.dumps(grade(question, answer, args.level).as_dict(), ensure_ascii=False))
+    return 0
+
+
+def _grade_batch(by_id: dict[str, Question]) -> int:
+    """One JSON line out per JSON line in, in order; a bad line gets an error object."""
+    from bot.services.scoring import grade as grade_fn
+
+    status = 0
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("each line must be a JSON object")
+            question = by_id.get(str(item.get("question_id")))
+            answer = item.get("answer")
+            if question is None:
+                raise ValueError(f"unknown question_id {item.get('question_id')!r}")
+            if not isinstance(answer, str):
+                raise ValueError("answer must be a string")
+            level = item.get("level")
+            result: dict[str, object] = grade_fn(
+                question, answer[:MAX_GRADE_INPUT], level if isinstance(level, str) else None
+            ).as_dict()
+        except (ValueError, json.JSONDecodeError) as exc:
+            status = 1
+            result = {"error": f"line {number}: {exc}"}
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    return status
+
+
+# -- running ------------------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.storage.engine import create_engine, migrate
+
+    settings = _settings()
+    _configure_logging(settings)
+
+    async def _go() -> None:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_go())
+    print("database is up to date")
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from adapters.console import ConsoleSession, run_repl
+    from bot.bootstrap import ContentError, start
+
+    settings = _settings()
+    _configure_logging(settings)
+
+    async def _go() -> int:
+        try:
+            runtime = await start(settings)
+        except ContentError as exc:
+            print(f"prepbot: {exc}", file=sys.stderr)
+            return 1
+        try:
+            session = ConsoleSession(runtime.core, timezone=settings.default_timezone)
+            return await run_repl(session)
+        finally:
+            await runtime.close()
+
+    try:
+        return asyncio.run(_go())
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    platform = settings.platform
+    if platform == "console":
+        return cmd_console(args)
+    print(
+        f"prepbot: a {platform.title()} token is set, but this release has no {platform.title()} "
+        "adapter yet. Unset the token to practise in the console.",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import importlib
+
+    names = BENCHES if args.name == "all" else (args.name,)
+    status = 0
+    for name in names:
+        module = importlib.import_module(f"bot.bench.{name}")
+        status |= module.main(list(args.rest))
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="prepbot", description="Interview practice bot.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="start the bot (console when no Discord/Slack token is set)")
+    sub.add_parser("console", help="practise in the terminal")
+    sub.add_parser("migrate", help="upgrade the database schema")
+
+    content = sub.add_parser("content", help="question packs")
+    content_sub = content.add_subparsers(dest="content_command", required=True)
+    validate = content_sub.add_parser("validate", help="check packs; non-zero exit on problems")
+    validate.add_argument("path", nargs="?")
+    export = content_sub.add_parser("export", help="print every active question")
+    export.add_argument("--format", choices=["json"], default="json")
+    content_sub.add_parser("stats", help="topic x level counts, and counts by kind")
+
+    grade = sub.add_parser("grade", help="grade an answer read from stdin")
+    grade.add_argument("question_id", nargs="?")
+    grade.add_argument("--batch", action="store_true", help="JSON lines in, JSON lines out")
+    grade.add_argument("--level", choices=LEVELS)
+
+    bench = sub.add_parser("bench", help="run a benchmark")
+    bench.add_argument("name", choices=(*BENCHES, "all"))
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+HANDLERS = {
+    "run": cmd_run,
+    "console": cmd_console,
+    "migrate": cmd_migrate,
+    "grade": cmd_grade,
+    "bench": cmd_bench,
+}
+CONTENT_HANDLERS = {
+    "validate": cmd_content_validate,
+    "export": cmd_content_export,
+    "stats": cmd_content_stats,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `prepbot` console script."""
+    args = build_parser().parse_args(argv)
+    if args.command == "content":
+        return CONTENT_HANDLERS[args.content_command](args)
+    return HANDLERS[args.command](args)

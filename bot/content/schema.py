@@ -1,0 +1,189 @@
+"""The schema of a question pack (one YAML file per topic in content/).
+
+A pack looks like::
+
+    topic: nlp-basics
+    questions:
+      - id: nlp-basics-tfidf-acronym        # a slug, unique across all packs
+        kind: short                          # choice|short|open|scenario|behavioral|coding
+        level: junior                        # junior|mid|senior
+        levels: [junior, mid]                # optional: every level it may be asked at
+        difficulty: 2                        # 1 (easy) .. 5 (hard)
+        prompt: What does TF-IDF stand for?
+        accepted: [term frequency-inverse document frequency, tf-idf, tfidf]
+        model_answer: ...
+        explanation: ...
+
+Each kind has its own required fields; see `QuestionSpec` validators. The schema reports
+every problem with the question id and field so `prepbot content validate` can name them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.content.topics import TOPICS
+from bot.domain import Choice, KeyPoint, Kind, Question, StarRubric
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_PROMPT = 2000
+MAX_TEXT = 8000
+
+LevelName = Literal["junior", "mid", "senior"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class KeyPointSpec(_Strict):
+    text: str = Field(min_length=2, max_length=300)
+    synonyms: list[str] = Field(default_factory=list)
+
+    @field_validator("synonyms")
+    @classmethod
+    def _non_empty_synonyms(cls, value: list[str]) -> list[str]:
+        cleaned = [s.strip() for s in value]
+        if any(not s for s in cleaned):
+            raise ValueError("synonyms must not contain empty strings")
+        return cleaned
+
+
+class ChoiceSpec(_Strict):
+    text: str = Field(min_length=1, max_length=400)
+    why_wrong: str | None = Field(default=None, max_length=400)
+
+
+class StarSpec(_Strict):
+    situation: str = Field(min_length=3)
+    task: str = Field(min_length=3)
+    action: str = Field(min_length=3)
+    result: str = Field(min_length=3)
+    strong_signals: list[str] = Field(default_factory=list)
+
+
+class QuestionSpec(_Strict):
+    id: str
+    kind: Kind
+    level: LevelName
+    levels: list[LevelName] = Field(default_factory=list)
+    difficulty: int = Field(default=2, ge=1, le=5)
+    prompt: str = Field(min_length=5, max_length=MAX_PROMPT)
+    model_answer: str = Field(min_length=1, max_length=MAX_TEXT)
+    explanation: str = Field(default="", max_length=MAX_TEXT)
+    choices: list[ChoiceSpec] = Field(default_factory=list)
+    answer: str | None = None
+    accepted: list[str] = Field(default_factory=list)
+    key_points: list[KeyPointSpec] = Field(default_factory=list)
+    rubrics: dict[LevelName, list[KeyPointSpec]] = Field(default_factory=dict)
+    star: StarSpec | None = None
+    reference_solution: str | None = Field(default=None, max_length=MAX_TEXT)
+    tags: list[str] = Field(default_factory=list)
+    source: str = ""
+    seed: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value) or len(value) > 80:
+            raise ValueError(
+                "id must be a slug: lowercase letters, digits and single hyphens, at most 80 chars"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> QuestionSpec:
+        kind = self.kind
+        if kind is Kind.CHOICE:
+            texts = [c.text for c in self.choices]
+            if len(texts) < 2:
+                raise ValueError("choices: a choice question needs at least 2 options")
+            if len(texts) > 5:
+                raise ValueError("choices: at most 5 options fit on buttons")
+            folded = [t.casefold() for t in texts]
+            if len(set(folded)) != len(folded):
+                raise ValueError("choices: duplicate options")
+            if self.answer is None:
+                raise ValueError("answer: a choice question needs the text of its correct option")
+            if folded.count(self.answer.casefold()) != 1:
+                raise ValueError("answer: the answer is not one of the options")
+            for option in self.choices:
+                if option.text.casefold() != self.answer.casefold() and not option.why_wrong:
+                    raise ValueError(f"choices: wrong option {option.text!r} has no why_wrong")
+        elif self.choices or self.answer is not None:
+            raise ValueError("choices/answer are only for choice questions")
+        if kind is Kind.SHORT and (not self.accepted or any(not a for a in self.accepted)):
+            raise ValueError("accepted: a short question needs its accepted answers")
+        if kind in (Kind.OPEN, Kind.SCENARIO, Kind.CODING) and not (
+            self.key_points or self.rubrics
+        ):
+            raise ValueError("key_points: an open question needs key points to grade against")
+        if kind is Kind.CODING and not self.reference_solution:
+            raise ValueError("reference_solution: a coding question needs a reference solution")
+        if kind is Kind.BEHAVIORAL and self.star is None:
+            raise ValueError("star: a behavioral question needs a STAR rubric")
+        if self.level not in self.askable and self.levels:
+            raise ValueError("levels: must include level")
+        for rubric_level in self.rubrics:
+            if rubric_level not in self.askable:
+                raise ValueError(f"rubrics: level {rubric_level} is not in levels")
+        return self
+
+    @property
+    def askable(self) -> list[LevelName]:
+        return list(self.levels) or [self.level]
+
+    def to_domain(self, topic: str, community_id: int | None = None) -> Question:
+        def points(specs: list[KeyPointSpec]) -> tuple[KeyPoint, ...]:
+            return tuple(KeyPoint(p.text, tuple(p.synonyms)) for p in specs)
+
+        answer = (self.answer or "").casefold()
+        return Question(
+            id=self.id,
+            prompt=self.prompt,
+            kind=self.kind,
+            topic=topic,
+            level=self.level,
+            levels=tuple(self.askable),
+            difficulty=self.difficulty,
+            model_answer=self.model_answer,
+            explanation=self.explanation,
+            choices=tuple(
+                Choice(c.text, c.text.casefold() == answer, c.why_wrong) for c in self.choices
+            ),
+            accepted=tuple(self.accepted),
+            key_points=points(self.key_points),
+            rubrics={level: points(specs) for level, specs in self.rubrics.items()},
+            star=(
+                StarRubric(
+                    self.star.situation,
+                    self.star.task,
+                    self.star.action,
+                    self.star.result,
+                    tuple(self.star.strong_signals),
+                )
+                if self.star
+                else None
+            ),
+            reference_solution=self.reference_solution,
+            tags=tuple(self.tags),
+            source=self.source,
+            seed=self.seed,
+            community_id=community_id,
+        )
+
+
+class PackSpec(_Strict):
+    topic: str
+    title: str | None = None
+    questions: list[QuestionSpec]
+
+    @field_validator("topic")
+    @classmethod
+    def _known_topic(cls, value: str) -> str:
+        if value not in TOPICS:
+            raise ValueError(f"unknown topic {value!r}; known: {', '.join(TOPICS)}")
+        return value

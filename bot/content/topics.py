@@ -1,0 +1,24 @@
+"""The curriculum's topics. A pack's `topic` must be one of these slugs."""
+
+TOPICS: dict[str, str] = {
+    "nlp-basics": "NLP basics",
+    "ml-foundations": "ML foundations",
+    "deep-learning": "Deep learning",
+    "embeddings": "Embeddings",
+    "sequence-models": "Sequence models",
+    "transformers": "Transformers",
+    "llms": "Large language models",
+    "fine-tuning": "Fine-tuning",
+    "training": "Training at scale",
+    "deployment": "Deployment and serving",
+    "statistics": "Statistics",
+    "python": "Python",
+    "databases": "Databases and vector stores",
+    "llm-frameworks": "LLM frameworks",
+    "responsible-ai": "Responsible AI",
+    "system-design": "System design scenarios",
+    "coding": "Coding",
+    "behavioral": "Behavioral",
+    # Questions a community imports itself land here unless they name a topic above.
+    "custom": "Community questions",
+}

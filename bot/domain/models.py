@@ -1,0 +1,195 @@
+"""Domain dataclasses shared by every service and adapter.
+
+They are immutable values: storage maps rows onto them, services compute with them, and
+adapters render them. Nothing here performs I/O or knows about a chat platform.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+Level = Literal["junior", "mid", "senior"]
+LEVELS: tuple[Level, ...] = ("junior", "mid", "senior")
+
+
+class Kind(enum.StrEnum):
+    """How a question is answered, and therefore how it is graded."""
+
+    CHOICE = "choice"
+    SHORT = "short"
+    OPEN = "open"
+    SCENARIO = "scenario"
+    BEHAVIORAL = "behavioral"
+    CODING = "coding"
+
+
+class Verdict(enum.StrEnum):
+    CORRECT = "correct"
+    PARTIAL = "partial"
+    INCORRECT = "incorrect"
+
+    @classmethod
+    def from_score(cls, score: int) -> Verdict:
+        """`correct` from 70, `partial` from 35, else `incorrect`."""
+        if score >= 70:
+            return cls.CORRECT
+        if score >= 35:
+            return cls.PARTIAL
+        return cls.INCORRECT
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPoint:
+    """One idea a good answer states, with other ways of saying it."""
+
+    text: str
+    synonyms: tuple[str, ...] = ()
+
+    @property
+    def phrasings(self) -> tuple[str, ...]:
+        return (self.text, *self.synonyms)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    text: str
+    correct: bool = False
+    why_wrong: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StarRubric:
+    """What each part of a STAR answer should contain for a behavioral question."""
+
+    situation: str
+    task: str
+    action: str
+    result: str
+    strong_signals: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    prompt: str
+    kind: Kind
+    topic: str
+    level: Level
+    model_answer: str
+    explanation: str = ""
+    difficulty: int = 2
+    levels: tuple[Level, ...] = ()
+    choices: tuple[Choice, ...] = ()
+    accepted: tuple[str, ...] = ()
+    key_points: tuple[KeyPoint, ...] = ()
+    rubrics: dict[str, tuple[KeyPoint, ...]] = field(default_factory=dict)
+    star: StarRubric | None = None
+    reference_solution: str | None = None
+    tags: tuple[str, ...] = ()
+    source: str = ""
+    seed: str | None = None
+    community_id: int | None = None
+
+    @property
+    def askable_levels(self) -> tuple[Level, ...]:
+        return self.levels or (self.level,)
+
+    def key_points_for(self, level: str | None = None) -> tuple[KeyPoint, ...]:
+        """The rubric for `level` when the question has one per level, else the key points."""
+        if level and level in self.rubrics:
+            return self.rubrics[level]
+        if self.key_points:
+            return self.key_points
+        if self.level in self.rubrics:
+            return self.rubrics[self.level]
+        return ()
+
+    @property
+    def correct_choice(self) -> Choice | None:
+        return next((c for c in self.choices if c.correct), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    score: int
+    verdict: Verdict
+    covered: tuple[str, ...] = ()
+    missed: tuple[str, ...] = ()
+    feedback: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "score": self.score,
+            "verdict": self.verdict.value,
+            "covered": list(self.covered),
+            "missed": list(self.missed),
+            "feedback": self.feedback,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Community:
+    """A tenant: a Discord guild, a Slack team, or the local console."""
+
+    id: int
+    platform: str
+    external_id: str
+    name: str = ""
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    id: int
+    community_id: int
+    external_id: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: int
+    community_id: int
+    external_id: str
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cohort:
+    id: int
+    community_id: int
+    name: str
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    id: int
+    community_id: int
+    member_id: int
+    question_id: str
+    answer: str
+    score: int
+    verdict: Verdict
+    points: int
+    counted: bool
+    created_at: datetime
+    channel_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardRow:
+    rank: int
+    member_id: int
+    display_name: str
+    points: int
+    answers: int
+    correct: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answers if self.answers else 0.0

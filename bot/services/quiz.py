@@ -1,0 +1,253 @@
+"""Quizzes: choose a question, grade the answer, record the attempt and points."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rapidfuzz import process
+
+from bot.content.topics import TOPICS
+from bot.domain import LEVELS, Grade, Kind, Question, Verdict
+from bot.ports import (
+    Clock,
+    NewAttempt,
+    PendingQuestion,
+    PoolFilter,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from bot.services.context import Caller, Resolved, resolve
+from bot.services.points import points_for
+from bot.services.scoring import grade
+from bot.views import Button, Field, Reply, error
+
+MAX_ANSWER_CHARS = 6000
+MAX_FIELD = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class QuizFilters:
+    topic: str | None = None
+    level: str | None = None
+    kind: str | None = None
+
+
+class FilterError(ValueError):
+    pass
+
+
+def _normalise_token(token: str) -> str:
+    return token.strip().casefold().replace("_", "-").replace(" ", "-")
+
+
+def parse_filters(args: Sequence[str]) -> QuizFilters:
+    """Read `[topic] [level] [kind]` in any order; say clearly what was not understood."""
+    topic = level = kind = None
+    titles = {_normalise_token(title): slug for slug, title in TOPICS.items()}
+    for raw in args:
+        token = _normalise_token(raw)
+        if not token:
+            continue
+        if token in LEVELS:
+            level = token
+        elif token in {k.value for k in Kind}:
+            kind = token
+        elif token in TOPICS:
+            topic = token
+        elif token in titles:
+            topic = titles[token]
+        else:
+            suggestion = process.extractOne(token, list(TOPICS), score_cutoff=70)
+            hint = f" Did you mean `{suggestion[0]}`?" if suggestion else ""
+            shown = raw if len(raw) <= 40 else raw[:40] + "…"
+            raise FilterError(
+                f"I don't know the topic `{shown}`.{hint} "
+                "Use /topics to see them; levels are junior, mid and senior."
+            )
+    return QuizFilters(topic, level, kind)
+
+
+def _clip(text: str, limit: int = MAX_FIELD) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def question_reply(question: Question, level: str | None, note: str | None = None) -> Reply:
+    shown_level = level or question.level
+    title = f"{TOPICS.get(question.topic, question.topic)} · {shown_level} · {question.kind.value}"
+    footer = (
+        "Answer with a letter or the option text. /skip to pass."
+        if question.kind is Kind.CHOICE
+        else "Type your answer in a message. /skip to pass."
+    )
+    text = question.prompt if not note else f"{note}\n\n{question.prompt}"
+    return Reply(
+        text=text,
+        title=title,
+        choices=tuple(c.text for c in question.choices),
+        buttons=(Button("Skip", "skip"),),
+        wants_text_answer=question.kind is not Kind.CHOICE,
+        footer=footer,
+    )
+
+
+def grade_reply(question: Question, result: Grade, points: int, counted: bool) -> Reply:
+    verdict_word = {
+        Verdict.CORRECT: "Correct",
+        Verdict.PARTIAL: "Partly right",
+        Verdict.INCORRECT: "Not quite",
+    }[result.verdict]
+    if counted:
+        earned = f"+{points} points"
+    else:
+        earned = "no points: you already answered this question today"
+    fields: list[Field] = []
+    if result.feedback:
+        fields.append(Field("Feedback", _clip(result.feedback)))
+    if result.covered:
+        fields.append(Field("Covered", _clip("; ".join(result.covered))))
+    if result.missed:
+        fields.append(Field("Missed", _clip("; ".join(result.missed))))
+    correct = question.correct_choice
+    if question.kind is Kind.CHOICE and correct is not None:
+        fields.append(Field("Answer", correct.text))
+    fields.append(Field("Model answer", _clip(question.model_answer)))
+    if question.explanation:
+        fields.append(Field("Why", _clip(question.explanation)))
+    return Reply(
+        text=f"{verdict_word}: {result.score}/100 ({earned})",
+        title="Your grade",
+        fields=tuple(fields),
+        buttons=(Button("Next question", "quiz"),),
+        footer="/quiz for another question, /leaderboard to see the standings.",
+    )
+
+
+class QuizService:
+    """Solo quizzes: `ask` serves a question, `answer` grades the member's pending one."""
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, rng: random.Random | None = None
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.rng = rng or random.Random()
+
+    async def ask(self, caller: Caller, args: Sequence[str] = ()) -> Reply:
+        """Serve a question matching `[topic] [level] [kind]` the member has not seen yet."""
+        try:
+            filters = parse_filters(args)
+        except FilterError as exc:
+            return error(str(exc))
+        now = self.clock.now()
+        async with self.uow() as uow:
+            who = await resolve(uow, caller, now)
+            pool = await uow.questions.pool(
+                PoolFilter(who.community.id, filters.topic, filters.level, filters.kind)
+            )
+            if not pool:
+                return error(_empty_pool_message(filters))
+            seen = await uow.seen.seen(who.member.id)
+            fresh = [qid for qid in pool if qid not in seen]
+            note = None
+            if not fresh:
+                # Every question in this selection has been served: start the cycle again.
+                await uow.seen.forget(who.member.id, pool)
+                fresh = pool
+                note = f"You have seen all {len(pool)} questions in this selection; starting over."
+            question_id = self.rng.choice(fresh)
+            question = await uow.questions.get(question_id)
+            assert question is not None
+            await uow.seen.mark(who.member.id, question_id, now)
+            await uow.pending.put(
+                PendingQuestion(
+                    who.member.id,
+                    question_id,
+                    now,
+                    who.channel.id if who.channel else None,
+                    filters.level,
+                )
+            )
+        return question_reply(question, filters.level, note)
+
+    async def answer(self, caller: Caller, text: str) -> Reply:
+        """Grade `text` against the member's pending question and record the attempt."""
+        answer = text.strip()
+        if not answer:
+            return error("That answer is empty. Type your answer, or /skip.")
+        if len(answer) > MAX_ANSWER_CHARS:
+            return error(
+                f"That answer is {len(answer):,} characters; the limit is {MAX_ANSWER_CHARS:,}. "
+                "Shorten it and send it again: your question is still waiting."
+            )
+        now = self.clock.now()
+        async with self.uow() as uow:
+            who = await resolve(uow, caller, now)
+            pending = await uow.pending.get(who.member.id)
+            if pending is None:
+                return error("You have no question waiting. Start one with /quiz.")
+            question = await uow.questions.get(pending.question_id)
+            if question is None:
+                await uow.pending.clear(who.member.id)
+                return error("That question is no longer available. Try /quiz for a new one.")
+            result = grade(question, answer, pending.level)
+            recorded = await self._record(uow, who, question, pending, answer, result, now)
+            await uow.pending.clear(who.member.id)
+        return grade_reply(question, result, recorded.points, recorded.counted)
+
+    async def _record(
+        self,
+        work: UnitOfWork,
+        who: Resolved,
+        question: Question,
+        pending: PendingQuestion,
+        answer: str,
+        result: Grade,
+        now: datetime,
+    ) -> NewAttempt:
+        """Store the attempt; only the first graded attempt per question per local day
+        earns points, so repeating a question cannot farm the leaderboard."""
+        local_date = who.local_date(now)
+        counted = not await work.attempts.has_counted(who.member.id, question.id, local_date)
+        level = pending.level or question.level
+        attempt = NewAttempt(
+            community_id=who.community.id,
+            member_id=who.member.id,
+            question_id=question.id,
+            topic=question.topic,
+            answer=answer,
+            score=result.score,
+            verdict=result.verdict.value,
+            points=points_for(result, level) if counted else 0,
+            counted=counted,
+            context=pending.context,
+            local_date=local_date,
+            created_at=now,
+            channel_id=pending.channel_id,
+        )
+        await work.attempts.add(attempt)
+        return attempt
+
+    async def skip(self, caller: Caller) -> Reply:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            who = await resolve(uow, caller, now)
+            pending = await uow.pending.get(who.member.id)
+            if pending is None:
+                return error("Nothing to skip. Start a question with /quiz.")
+            question = await uow.questions.get(pending.question_id)
+            await uow.pending.clear(who.member.id)
+        shown = question.model_answer if question else ""
+        return Reply(
+            text="Skipped. Here is the model answer, for next time.",
+            fields=(Field("Model answer", _clip(shown)),) if shown else (),
+            buttons=(Button("Next question", "quiz"),),
+        )
+
+
+def _empty_pool_message(filters: QuizFilters) -> str:
+    parts = [p for p in (filters.topic, filters.level, filters.kind) if p]
+    wanted = " / ".join(parts) if parts else "any topic"
+    return f"There are no questions for {wanted} yet. Try /topics to see what is available."

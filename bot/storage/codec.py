@@ -1,0 +1,95 @@
+"""Question <-> JSON, for the `questions.data` column and `prepbot content export`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from bot.domain import Choice, KeyPoint, Kind, Question, StarRubric
+
+
+def _points(points: tuple[KeyPoint, ...]) -> list[dict[str, Any]]:
+    return [{"text": p.text, "synonyms": list(p.synonyms)} for p in points]
+
+
+def question_to_dict(question: Question) -> dict[str, Any]:
+    return {
+        "id": question.id,
+        "prompt": question.prompt,
+        "kind": question.kind.value,
+        "topic": question.topic,
+        "level": question.level,
+        "levels": list(question.askable_levels),
+        "difficulty": question.difficulty,
+        "model_answer": question.model_answer,
+        "explanation": question.explanation,
+        "choices": [
+            {"text": c.text, "correct": c.correct, "why_wrong": c.why_wrong}
+            for c in question.choices
+        ],
+        "accepted": list(question.accepted),
+        "key_points": _points(question.key_points),
+        "rubrics": {level: _points(points) for level, points in question.rubrics.items()},
+        "star": (
+            {
+                "situation": question.star.situation,
+                "task": question.star.task,
+                "action": question.star.action,
+                "result": question.star.result,
+                "strong_signals": list(question.star.strong_signals),
+            }
+            if question.star
+            else None
+        ),
+        "reference_solution": question.reference_solution,
+        "tags": list(question.tags),
+        "source": question.source,
+        "seed": question.seed,
+    }
+
+
+def question_from_dict(data: dict[str, Any], community_id: int | None = None) -> Question:
+    def points(raw: list[dict[str, Any]]) -> tuple[KeyPoint, ...]:
+        return tuple(KeyPoint(p["text"], tuple(p.get("synonyms", ()))) for p in raw)
+
+    star = data.get("star")
+    return Question(
+        id=data["id"],
+        prompt=data["prompt"],
+        kind=Kind(data["kind"]),
+        topic=data["topic"],
+        level=data["level"],
+        levels=tuple(data.get("levels", ())),
+        difficulty=int(data.get("difficulty", 2)),
+        model_answer=data.get("model_answer", ""),
+        explanation=data.get("explanation", ""),
+        choices=tuple(
+            Choice(c["text"], bool(c.get("correct")), c.get("why_wrong"))
+            for c in data.get("choices", ())
+        ),
+        accepted=tuple(data.get("accepted", ())),
+        key_points=points(data.get("key_points", [])),
+        rubrics={level: points(raw) for level, raw in data.get("rubrics", {}).items()},
+        star=(
+            StarRubric(
+                star["situation"],
+                star["task"],
+                star["action"],
+                star["result"],
+                tuple(star.get("strong_signals", ())),
+            )
+            if star
+            else None
+        ),
+        reference_solution=data.get("reference_solution"),
+        tags=tuple(data.get("tags", ())),
+        source=data.get("source", ""),
+        seed=data.get("seed"),
+        community_id=community_id,
+    )
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -1,0 +1,199 @@
+"""Database tables (SQLAlchemy 2 declarative). Alembic migrations are written against these.
+
+Conventions: every time is timezone-aware UTC (`UTCDateTime`); every platform id is stored
+beside its tenant (community) so that no query can cross tenants by accident; a member's
+local calendar day is stored on the attempt (`local_date`) because "today" depends on the
+community's timezone at the moment of answering.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always hands back aware UTC datetimes.
+
+    SQLite has no timezone type and returns naive values; PostgreSQL returns aware ones.
+    Normalising here keeps every comparison in the services honest on both.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use aware UTC datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class CommunityRow(Base):
+    __tablename__ = "communities"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ChannelRow(Base):
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("community_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class MemberRow(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("community_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class QuestionRow(Base):
+    """A question as loaded from a pack. `data` holds the whole question; the other columns
+    exist to filter on. Retired questions stay (active = false) so old attempts keep their
+    question."""
+
+    __tablename__ = "questions"
+    __table_args__ = (Index("ix_questions_pool", "active", "community_id", "topic"),)
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), nullable=True
+    )
+    topic: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(8))
+    # Comma-framed list (",junior,mid,") so a level filter is a portable LIKE.
+    levels: Mapped[str] = mapped_column(String(32))
+    difficulty: Mapped[int] = mapped_column(Integer, default=2)
+    prompt: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AttemptRow(Base):
+    """One graded answer. Never updated; removed only when the member's data is deleted."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        Index("ix_attempts_member_question", "member_id", "question_id", "local_date"),
+        Index("ix_attempts_community_created", "community_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="SET NULL"), nullable=True
+    )
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"))
+    topic: Mapped[str] = mapped_column(String(40))
+    answer: Mapped[str] = mapped_column(Text)
+    score: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(10))
+    points: Mapped[int] = mapped_column(Integer)
+    # False when the member already had a counted attempt at this question that day.
+    counted: Mapped[bool] = mapped_column(Boolean)
+    context: Mapped[str] = mapped_column(String(16), default="quiz")
+    local_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MemberTotalRow(Base):
+    """All-time totals per member, updated in the attempt's transaction: the leaderboard
+    reads this instead of aggregating attempts."""
+
+    __tablename__ = "member_totals"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_member_totals_board", "community_id", "points"),)
+
+
+class PendingQuestionRow(Base):
+    """The question a member has been asked and not yet answered: one per member. Kept in
+    the database so an answer after a restart still finds its question."""
+
+    __tablename__ = "pending_questions"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"))
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="SET NULL"), nullable=True
+    )
+    level: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    context: Mapped[str] = mapped_column(String(16), default="quiz")
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SeenQuestionRow(Base):
+    """Which questions a member has been served, so they see no repeat until the pool is
+    exhausted."""
+
+    __tablename__ = "seen_questions"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,60 @@
+"""Neutral replies. Services return these; each adapter renders them its own way
+(console text, Discord embeds and components, Slack blocks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An action the user can take. `action` is a catalogue command plus its arguments,
+    e.g. "answer:B" or "skip", so adapters route clicks without knowing what they mean."""
+
+    label: str
+    action: str
+    style: str = "secondary"  # primary | secondary | danger
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    title: str | None = None
+    fields: tuple[Field, ...] = ()
+    # Multiple-choice options, rendered as lettered buttons (A, B, ...).
+    choices: tuple[str, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    # Free-text answers are collected by a form (Discord modal, Slack modal) when True.
+    wants_text_answer: bool = False
+    private: bool = True
+    footer: str | None = None
+    error: bool = False
+
+    def plain_text(self) -> str:
+        """A rendering every adapter can fall back on (and tests can read)."""
+        lines: list[str] = []
+        if self.title:
+            lines.append(self.title)
+        if self.text:
+            lines.append(self.text)
+        for index, choice in enumerate(self.choices):
+            lines.append(f"  {chr(ord('A') + index)}) {choice}")
+        for item in self.fields:
+            lines.append(f"{item.name}: {item.value}")
+        if self.footer:
+            lines.append(self.footer)
+        return "\n".join(lines)
+
+
+def error(text: str) -> Reply:
+    return Reply(text=text, error=True)
+
+
+LETTERS = "ABCDE"
