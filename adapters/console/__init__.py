@@ -47,6 +47,8 @@ class ConsoleSession:
             display_name=self.member,
             channel_external_id=CHANNEL,
             timezone=self.timezone,
+            # Whoever runs the terminal owns the local community.
+            is_admin=True,
         )
 
     async def exec(self, line: str) -> str:

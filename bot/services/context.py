@@ -23,6 +23,9 @@ class Caller:
     channel_external_id: str | None = None
     community_name: str = ""
     timezone: str = "UTC"
+    # The adapter sets this from platform permissions (Discord "Manage Server", Slack
+    # workspace admin); the core decides what an admin may do.
+    is_admin: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,8 +71,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
-async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Upgrade the schema to `revision` on the given engine (idempotent)."""
+async def migrate(engine: AsyncEngine, revision: str = "heads") -> None:
+    """Upgrade the schema to `revision` (every head by default) on the engine (idempotent)."""
 
     def _upgrade(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), revision)
