@@ -1,0 +1,25 @@
+"""Text normalisation shared by the graders: folding, tokens, stems. Pure functions, no I/O."""
+
+from bot.text.normalize import (
+    DIMINISHERS,
+    FUNCTION_WORDS,
+    NEGATIONS,
+    Token,
+    fold,
+    normalise_phrase,
+    stem,
+    tokenize,
+    words,
+)
+
+__all__ = [
+    "DIMINISHERS",
+    "FUNCTION_WORDS",
+    "NEGATIONS",
+    "Token",
+    "fold",
+    "normalise_phrase",
+    "stem",
+    "tokenize",
+    "words",
+]
