@@ -8,8 +8,11 @@ from dataclasses import dataclass
 
 from bot.commands import BY_NAME, CommandError, help_text, parse
 from bot.services.catalog import CatalogService
+from bot.services.cohorts import CohortService
 from bot.services.context import Caller
 from bot.services.leaderboard import LeaderboardService
+from bot.services.privacy import PrivacyService
+from bot.services.qotd import QotdService
 from bot.services.quiz import QuizService
 from bot.services.stats import StatsService
 from bot.views import Reply, error
@@ -23,6 +26,9 @@ class Prepbot:
     leaderboard: LeaderboardService
     stats: StatsService
     catalog: CatalogService
+    cohorts: CohortService
+    privacy: PrivacyService
+    qotd: QotdService | None = None
 
     async def handle(self, caller: Caller, name: str, args: Sequence[str] = ()) -> Reply:
         """Run catalogue command `name` for `caller`."""
@@ -35,11 +41,23 @@ class Prepbot:
         if name == "skip":
             return await self.quiz.skip(caller)
         if name == "leaderboard":
-            return await self.leaderboard.board(caller)
+            return await self.leaderboard.board(caller, args)
         if name == "stats":
             return await self.stats.stats(caller)
         if name == "topics":
             return await self.catalog.topics(caller)
+        if name == "cohort":
+            return await self.cohorts.command(caller, args)
+        if name == "my-data":
+            return await self.privacy.my_data(caller)
+        if name == "forget-me":
+            return await self.privacy.forget_me(caller, args)
+        if name == "forget-member":
+            return await self.privacy.forget_member(caller, args)
+        if name == "qotd":
+            if self.qotd is None:
+                return error("The question of the day is not available here.")
+            return await self.qotd.command(caller, args)
         raise AssertionError(f"catalogue command {name} has no handler")
 
     async def handle_text(self, caller: Caller, line: str) -> Reply:
@@ -50,4 +68,9 @@ class Prepbot:
             except CommandError as exc:
                 return error(str(exc))
             return await self.handle(caller, invocation.name, invocation.args)
+        if self.qotd is not None:
+            # After `/qotd answer` with no text, the next plain line is the QOTD answer.
+            routed = await self.qotd.answer_pending(caller, line)
+            if routed is not None:
+                return routed
         return await self.quiz.answer(caller, line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,10 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import Prepbot
 from bot.config import Settings, redact_url
 from bot.content.loader import LoadResult, load_packs
-from bot.ports import Clock, SyncReport, SystemClock, UnitOfWorkFactory
+from bot.ports import ChatPort, Clock, SyncReport, SystemClock, UnitOfWorkFactory
+from bot.scheduling import QotdJobs, Scheduler
 from bot.services.catalog import CatalogService
+from bot.services.cohorts import CohortService
 from bot.services.leaderboard import LeaderboardService
+from bot.services.privacy import PrivacyService
+from bot.services.qotd import DEFAULT_GRACE, QotdService
 from bot.services.quiz import QuizService
+from bot.services.ratelimit import RateLimitedChat, RateLimiter
 from bot.services.stats import StatsService
 from bot.storage.engine import create_engine, migrate
 from bot.storage.uow import SqlAlchemyUnitOfWorkFactory
@@ -37,12 +43,23 @@ class ContentError(RuntimeError):
         )
 
 
-def build_core(uow: UnitOfWorkFactory, clock: Clock, rng: random.Random | None = None) -> Prepbot:
+def build_core(
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    rng: random.Random | None = None,
+    *,
+    chat: ChatPort | None = None,
+    qotd_grace: timedelta = DEFAULT_GRACE,
+) -> Prepbot:
+    """The core with every service; `chat` is where scheduled posts (QOTD) go."""
     return Prepbot(
         quiz=QuizService(uow, clock, rng),
         leaderboard=LeaderboardService(uow, clock),
         stats=StatsService(uow, clock),
         catalog=CatalogService(uow, clock),
+        cohorts=CohortService(uow, clock),
+        privacy=PrivacyService(uow, clock),
+        qotd=QotdService(uow, clock, chat, grace=qotd_grace, rng=rng),
     )
 
 
@@ -53,8 +70,18 @@ class Runtime:
     uow: SqlAlchemyUnitOfWorkFactory
     core: Prepbot
     clock: Clock
+    qotd_jobs: QotdJobs | None = None
+
+    def start_qotd(self) -> QotdJobs:
+        """The QOTD scheduler jobs for this runtime (call `await jobs.start()` in the
+        running event loop)."""
+        assert self.core.qotd is not None
+        self.qotd_jobs = QotdJobs(self.core.qotd, Scheduler(), self.clock)
+        return self.qotd_jobs
 
     async def close(self) -> None:
+        if self.qotd_jobs is not None:
+            self.qotd_jobs.stop()
         await self.engine.dispose()
 
 
@@ -66,7 +93,10 @@ def load_content(content_dir: Path) -> LoadResult:
 
 
 async def start(
-    settings: Settings, clock: Clock | None = None, rng: random.Random | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    rng: random.Random | None = None,
+    chat: ChatPort | None = None,
 ) -> Runtime:
     """Validate content, migrate the database, sync the packs, and build the core.
 
@@ -81,7 +111,10 @@ async def start(
         await migrate(engine)
         uow = SqlAlchemyUnitOfWorkFactory(engine)
         the_clock = clock or SystemClock()
-        core = build_core(uow, the_clock, rng)
+        if chat is not None:
+            chat = RateLimitedChat(chat, RateLimiter())
+        grace = timedelta(minutes=settings.qotd_grace_minutes)
+        core = build_core(uow, the_clock, rng, chat=chat, qotd_grace=grace)
         report: SyncReport = await core.catalog.sync(content.questions)
     except BaseException:
         await engine.dispose()

@@ -20,7 +20,7 @@ from bot.domain import LEVELS, Kind, Question
 from bot.storage.codec import question_to_dict
 
 MAX_GRADE_INPUT = 100_000
-BENCHES = ("asag", "grading")
+BENCHES = ("asag", "grading", "qotd")
 
 
 def _settings() -> Settings:
@@ -191,7 +191,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from adapters.console import ConsoleSession, run_repl
+    from adapters.console import ConsoleChat, ConsoleSession, run_repl
     from bot.bootstrap import ContentError, start
 
     settings = _settings()
@@ -199,11 +199,14 @@ def cmd_console(args: argparse.Namespace) -> int:
 
     async def _go() -> int:
         try:
-            runtime = await start(settings)
+            runtime = await start(settings, chat=ConsoleChat())
         except ContentError as exc:
             print(f"prepbot: {exc}", file=sys.stderr)
             return 1
         try:
+            # Questions of the day (and any missed within the grace window) are posted
+            # into the running console by the scheduler.
+            await runtime.start_qotd().start()
             session = ConsoleSession(runtime.core, timezone=settings.default_timezone)
             return await run_repl(session)
         finally:

@@ -42,9 +42,39 @@ COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command("skip", "Skip your current question and see its model answer."),
-    Command("leaderboard", "The community's standings."),
-    Command("stats", "Your points, rank and accuracy per topic."),
+    Command(
+        "leaderboard",
+        "Standings over a window, for the community, this channel or a cohort.",
+        (
+            Option("window", "day, week, month or all (default all)"),
+            Option("scope", "community (default), channel, or cohort NAME"),
+        ),
+    ),
+    Command("stats", "Your points, rank, streak and accuracy per topic."),
     Command("topics", "The topics and how many questions each has."),
+    Command(
+        "cohort",
+        "Bootcamp cohorts: list, join, leave; instructors: create, add, remove, dates, "
+        "bind, roster, export; admins: owner, delete.",
+        (Option("action", "list | join NAME | leave NAME | create NAME [START] [END] | ..."),),
+    ),
+    Command("my-data", "See what prepbot keeps about you."),
+    Command("forget-me", "Delete all your data in this community (asks to confirm)."),
+    Command(
+        "forget-member",
+        "Delete a member's data (asks to confirm).",
+        (Option("member", "who", required=True),),
+        role="admin",
+    ),
+    Command(
+        "qotd",
+        "Question of the day. Members: answer [TEXT] (privately; no TEXT: your next "
+        "message is the answer). Admins: setup [HH:MM] [tz=..] [days=..] [topics=..] "
+        "[levels=..] [reveal=8h] [digest=sun|off] [best=on|off] [notify=CHANNEL], show, "
+        "pause, resume, skip, now.",
+        (Option("action", "answer [TEXT] | setup ... | show | pause | resume | skip | now"),),
+        role="admin",
+    ),
 )
 
 BY_NAME = {command.name: command for command in COMMANDS}

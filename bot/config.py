@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     default_timezone: str = Field(default="UTC", alias="PREPBOT_TIMEZONE")
     log_level: str = Field(default="INFO", alias="PREPBOT_LOG_LEVEL")
+    # A question of the day missed while the bot was down is posted late within this
+    # many minutes of its time; after that it is skipped and logged.
+    qotd_grace_minutes: int = Field(
+        default=120, ge=0, le=24 * 60, alias="PREPBOT_QOTD_GRACE_MINUTES"
+    )
 
     @field_validator("default_timezone")
     @classmethod

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
-from bot.domain import Attempt, Channel, Community, LeaderboardRow, Member, Question
+from bot.domain import (
+    Attempt,
+    Channel,
+    Cohort,
+    Community,
+    LeaderboardRow,
+    LeaderboardScope,
+    LeaderboardWindow,
+    Member,
+    Question,
+)
 from bot.views import Reply
 
 
@@ -43,8 +53,31 @@ class SentMessage:
     message_id: str
 
 
+class ChatError(Exception):
+    """A chat platform failed or refused a request."""
+
+
+class ChannelGone(ChatError, LookupError):
+    """The channel no longer exists, or the bot may no longer post there (Discord 404 /
+    403 Missing Access, Slack channel_not_found / not_in_channel / is_archived). Retrying
+    will not help."""
+
+
+class RateLimited(ChatError):
+    """The platform answered 429: wait `retry_after` seconds before the next request."""
+
+    def __init__(self, retry_after: float, scope: str = "global") -> None:
+        super().__init__(f"rate limited for {retry_after:.3f}s ({scope})")
+        self.retry_after = retry_after
+        # "global" (the whole bot) or "channel" (only this target).
+        self.scope = scope
+
+
 class ChatPort(Protocol):
-    """Everything the core sends to a chat platform. Adapters implement it."""
+    """Everything the core sends to a chat platform. Adapters implement it.
+
+    Failures are raised as `ChatError`s: `ChannelGone` when the target has vanished or is
+    forbidden, `RateLimited` on a 429; anything else is treated as transient."""
 
     async def send(self, target: Target, reply: Reply) -> SentMessage: ...
 
@@ -113,12 +146,51 @@ class TopicAccuracy:
     correct: int
 
 
+@dataclass(frozen=True, slots=True)
+class BoardKey:
+    """Which board: a scope of a community over one window starting on a local day."""
+
+    community_id: int
+    scope: LeaderboardScope
+    scope_id: int
+    window: LeaderboardWindow
+    period_start: date
+
+
+@dataclass(frozen=True, slots=True)
+class MemberProgress:
+    points: int
+    answers: int
+    correct: int
+    current_streak: int
+    longest_streak: int
+    last_active_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptSummary:
+    """What a roster or a data export needs of one attempt."""
+
+    member_id: int
+    question_id: str
+    topic: str
+    score: int
+    verdict: str
+    points: int
+    counted: bool
+    local_date: date
+    created_at: datetime
+    answer: str
+
+
 class CommunityRepository(Protocol):
     async def get_or_create(
         self, platform: str, external_id: str, name: str, timezone: str, now: datetime
     ) -> Community: ...
 
     async def get(self, community_id: int) -> Community | None: ...
+
+    async def find(self, platform: str, external_id: str) -> Community | None: ...
 
 
 class ChannelRepository(Protocol):
@@ -131,6 +203,14 @@ class MemberRepository(Protocol):
     ) -> Member: ...
 
     async def get(self, member_id: int) -> Member | None: ...
+
+    async def find(self, community_id: int, external_id: str) -> Member | None: ...
+
+    async def set_left(self, member_id: int, left_at: datetime | None) -> None: ...
+
+    async def delete(self, member_id: int) -> None:
+        """Remove the member and, in the same transaction, every row about them."""
+        ...
 
 
 class QuestionRepository(Protocol):
@@ -152,8 +232,16 @@ class QuestionRepository(Protocol):
 
 class AttemptRepository(Protocol):
     async def add(self, attempt: NewAttempt) -> Attempt:
-        """Store the attempt and fold it into the member's totals in the same transaction."""
+        """Store the attempt and, in the same transaction, fold it into the member's totals
+        and streak and into every board it belongs to (community, channel, the member's
+        cohorts whose dates cover it; day, week, month and all time)."""
         ...
+
+    async def progress(self, member_id: int) -> MemberProgress | None: ...
+
+    async def for_members(
+        self, member_ids: Sequence[int], since: date | None, until: date | None
+    ) -> list[AttemptSummary]: ...
 
     async def has_counted(self, member_id: int, question_id: str, local_date: date) -> bool: ...
 
@@ -161,9 +249,43 @@ class AttemptRepository(Protocol):
 
 
 class LeaderboardRepository(Protocol):
-    async def top(self, community_id: int, limit: int) -> list[LeaderboardRow]: ...
+    async def top(
+        self, board: BoardKey, limit: int, hide_departed: bool = True
+    ) -> list[LeaderboardRow]:
+        """The best `limit` rows; equal points share a rank (1, 2, 2, 4)."""
+        ...
 
-    async def row_for(self, community_id: int, member_id: int) -> LeaderboardRow | None: ...
+    async def row_for(
+        self, board: BoardKey, member_id: int, hide_departed: bool = True
+    ) -> LeaderboardRow | None: ...
+
+    async def rebuild_cohort(self, cohort: Cohort) -> None:
+        """Recompute a cohort's boards from attempts (after its dates or members change)."""
+        ...
+
+
+class CohortRepository(Protocol):
+    async def create(self, cohort: Cohort, now: datetime) -> Cohort: ...
+
+    async def by_name(self, community_id: int, name: str) -> Cohort | None: ...
+
+    async def list(self, community_id: int) -> list[Cohort]: ...
+
+    async def update(self, cohort: Cohort) -> None: ...
+
+    async def delete(self, cohort_id: int) -> None: ...
+
+    async def add_member(self, cohort_id: int, member_id: int, now: datetime) -> bool: ...
+
+    async def remove_member(self, cohort_id: int, member_id: int) -> bool: ...
+
+    async def member_ids(self, cohort_id: int) -> list[int]: ...
+
+    async def of_member(self, member_id: int) -> list[Cohort]: ...
+
+    async def bind_channel(self, cohort_id: int, channel_id: int) -> None: ...
+
+    async def channel_ids(self, cohort_id: int) -> list[int]: ...
 
 
 class PendingRepository(Protocol):
@@ -182,6 +304,158 @@ class SeenRepository(Protocol):
     async def forget(self, member_id: int, question_ids: Sequence[str]) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class QotdSettings:
+    """What an admin chooses for a channel's question of the day."""
+
+    post_time: time
+    timezone: str
+    days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # 0 = Monday, as in date.weekday()
+    topics: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    reveal_minutes: int = 480
+    digest_day: int | None = 6
+    show_best: bool = True
+    notify_channel: str | None = None
+    cohort_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A channel subscribed to the question of the day (the database is the source of
+    truth; scheduler jobs are rebuilt from these)."""
+
+    id: int
+    community_id: int
+    channel_id: int
+    platform: str
+    channel: str  # the platform's channel id, for `Target`
+    settings: QotdSettings
+    active_since: datetime
+    paused: bool = False
+    paused_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewQotdPost:
+    subscription_id: int
+    community_id: int
+    channel_id: int
+    kind: str  # "question" | "digest"
+    local_date: date
+    slot_at: datetime
+    claimed_at: datetime
+    status: str = "claimed"
+    question_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QotdPost:
+    """One (subscription, local date, kind) slot. The row is inserted before sending, so
+    the unique key makes the post happen at most once across restarts and processes.
+
+    status: claimed -> posted | failed (retried within the grace window) | gone | empty;
+    or skipped (an admin skipped the day) | missed (too late, outside the grace window).
+    reveal_status: none -> pending -> claimed -> done | failed."""
+
+    id: int
+    subscription_id: int
+    community_id: int
+    channel_id: int
+    kind: str
+    local_date: date
+    slot_at: datetime
+    status: str
+    claimed_at: datetime
+    attempts: int = 1
+    question_id: str | None = None
+    posted_at: datetime | None = None
+    message_id: str | None = None
+    reveal_at: datetime | None = None
+    reveal_status: str = "none"
+    reveal_attempts: int = 0
+    revealed_at: datetime | None = None
+    thread_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QotdAnswer:
+    post_id: int
+    member_id: int
+    display_name: str
+    answer: str
+    score: int
+    verdict: str
+    points: int
+    grade: dict[str, Any]
+    created_at: datetime
+
+
+class SubscriptionRepository(Protocol):
+    async def upsert(
+        self, community_id: int, channel_id: int, settings: QotdSettings, now: datetime
+    ) -> Subscription:
+        """Create or replace the channel's subscription; it becomes active (unpaused)
+        from `now`."""
+        ...
+
+    async def for_channel(self, channel_id: int) -> Subscription | None: ...
+
+    async def active(self) -> list[Subscription]:
+        """Every subscription that is not paused."""
+        ...
+
+    async def set_paused(
+        self, subscription_id: int, paused: bool, reason: str | None, now: datetime
+    ) -> None: ...
+
+
+class QotdRepository(Protocol):
+    """Posts (slots) and answers of the question of the day."""
+
+    async def claim(
+        self, post: NewQotdPost, retry_before: datetime, max_attempts: int
+    ) -> QotdPost | None:
+        """Take the slot: insert the row, or take over a failed row (or one claimed before
+        `retry_before` by a process that died) with fewer than `max_attempts`. None when
+        the slot belongs to someone else: then do not send."""
+        ...
+
+    async def since(self, local_date: date) -> list[QotdPost]:
+        """Every slot row from `local_date` on (all subscriptions)."""
+        ...
+
+    async def get(self, post_id: int) -> QotdPost | None: ...
+
+    async def update(self, post_id: int, **values: Any) -> None:
+        """Set columns of a post row (status, message_id, posted_at, reveal_at, error ...)."""
+        ...
+
+    async def posted_questions(self, channel_id: int) -> list[str]: ...
+
+    async def open_in_channel(self, channel_id: int, now: datetime) -> QotdPost | None:
+        """The latest posted question in the channel whose answer window is still open."""
+        ...
+
+    async def recent(self, subscription_id: int, limit: int) -> list[QotdPost]: ...
+
+    async def due_reveals(self, now: datetime, retry_before: datetime) -> list[QotdPost]: ...
+
+    async def claim_reveal(
+        self, post_id: int, now: datetime, retry_before: datetime, max_attempts: int
+    ) -> bool: ...
+
+    async def add_answer(self, answer: QotdAnswer) -> bool:
+        """Store the member's answer; False (and nothing stored) if they already have one."""
+        ...
+
+    async def answer_for(self, post_id: int, member_id: int) -> QotdAnswer | None: ...
+
+    async def answers(self, post_id: int) -> list[QotdAnswer]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `async with uow:` commits on success, rolls back on error."""
 
@@ -191,8 +465,11 @@ class UnitOfWork(Protocol):
     questions: QuestionRepository
     attempts: AttemptRepository
     leaderboard: LeaderboardRepository
+    cohorts: CohortRepository
     pending: PendingRepository
     seen: SeenRepository
+    subscriptions: SubscriptionRepository
+    qotd: QotdRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -36,6 +36,8 @@ class Reply:
     private: bool = True
     footer: str | None = None
     error: bool = False
+    # A file to hand over (filename, text), e.g. a CSV export.
+    attachment: tuple[str, str] | None = None
 
     def plain_text(self) -> str:
         """A rendering every adapter can fall back on (and tests can read)."""
@@ -50,6 +52,9 @@ class Reply:
             lines.append(f"{item.name}: {item.value}")
         if self.footer:
             lines.append(self.footer)
+        if self.attachment:
+            lines.append(f"--- {self.attachment[0]} ---")
+            lines.append(self.attachment[1].rstrip("\n"))
         return "\n".join(lines)
 
 

@@ -6,6 +6,7 @@ import os
 import random
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -48,23 +49,19 @@ async def fake_core(fake_uow, clock, sample_questions):
     return core
 
 
-def _backends() -> list[object]:
-    backends: list[object] = ["sqlite"]
-    backends.append(
-        pytest.param(
-            "postgres",
-            marks=pytest.mark.skipif(
-                not POSTGRES_URL, reason="set PREPBOT_TEST_POSTGRES_URL to test PostgreSQL"
-            ),
-        )
+def _postgres_param(name: str = "postgres") -> object:
+    return pytest.param(
+        name,
+        marks=pytest.mark.skipif(
+            not POSTGRES_URL, reason="set PREPBOT_TEST_POSTGRES_URL to test PostgreSQL"
+        ),
     )
-    return backends
 
 
-@pytest.fixture(params=_backends())
-async def database_url(request, tmp_path) -> AsyncIterator[str]:
-    """A freshly migrated, empty database: a SQLite file, or a private PostgreSQL schema."""
-    if request.param == "sqlite":
+@asynccontextmanager
+async def fresh_database(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A URL to an empty database: a SQLite file, or a private PostgreSQL schema."""
+    if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
         return
     assert POSTGRES_URL
@@ -73,10 +70,18 @@ async def database_url(request, tmp_path) -> AsyncIterator[str]:
     async with admin.begin() as conn:
         await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}search_path={schema}"
-    async with admin.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    await admin.dispose()
+    try:
+        yield f"{POSTGRES_URL}{separator}search_path={schema}"
+    finally:
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", _postgres_param()])
+async def database_url(request, tmp_path) -> AsyncIterator[str]:
+    async with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -97,3 +102,22 @@ async def sql_core(sql_uow, clock, sample_questions):
     core = build_core(sql_uow, clock, random.Random(7))
     await core.catalog.sync(sample_questions)
     return core
+
+
+@pytest.fixture(params=["fake", "sqlite", _postgres_param()])
+async def any_core(request, clock, sample_questions, tmp_path):
+    """The core on the in-memory fakes and on real storage, so both must agree."""
+    if request.param == "fake":
+        core = build_core(FakeUnitOfWorkFactory(), clock, random.Random(7))
+        await core.catalog.sync(sample_questions)
+        yield core
+        return
+    async with fresh_database(request.param, tmp_path) as url:
+        engine = create_engine(url)
+        try:
+            await migrate(engine)
+            core = build_core(SqlAlchemyUnitOfWorkFactory(engine), clock, random.Random(7))
+            await core.catalog.sync(sample_questions)
+            yield core
+        finally:
+            await engine.dispose()

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import itertools
+import logging
 import sys
 from collections.abc import Callable
 from typing import TextIO
 
 from bot.app import Prepbot
 from bot.commands import Command, help_text
+from bot.ports import SentMessage, Target
 from bot.services.context import Caller
 from bot.views import Reply
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 COMMUNITY = "local"
@@ -24,6 +29,27 @@ def render(reply: Reply) -> str:
     """Console rendering of a neutral reply."""
     text = reply.plain_text()
     return f"! {text}" if reply.error else text
+
+
+class ConsoleChat:
+    """The console's ChatPort: what the bot posts by itself (the question of the day, its
+    reveal, the weekly digest) is printed as it happens, marked with its channel. The
+    terminal has no threads."""
+
+    def __init__(self, write: Callable[[str], None] | None = None) -> None:
+        self.write = write or (lambda text: print(text, flush=True))
+        self._ids = itertools.count(1)
+
+    async def send(self, target: Target, reply: Reply) -> SentMessage:
+        message_id = f"console-{next(self._ids)}"
+        self.write(f"[#{target.channel}] {render(reply)}")
+        return SentMessage(target, message_id)
+
+    async def edit(self, message: SentMessage, reply: Reply) -> None:
+        self.write(f"[#{message.target.channel}, edited] {render(reply)}")
+
+    async def open_thread(self, message: SentMessage, title: str) -> Target | None:
+        return None
 
 
 class ConsoleSession:
@@ -67,7 +93,11 @@ class ConsoleSession:
                 Reply(
                     text=help_text(CONSOLE_COMMANDS),
                     title="prepbot commands",
-                    footer="A line that is not a command answers your current question.",
+                    footer=(
+                        "A line that is not a command answers your current question. "
+                        "Question of the day: /qotd answer TEXT, or /qotd answer and then "
+                        "type your answer on the next line."
+                    ),
                 )
             )
         return render(await self.core.handle_text(self.caller(), text))
@@ -101,6 +131,11 @@ async def run_repl(
                 out("")
             out("Bye.")
             return 0
-        reply = await session.exec(line)
+        try:
+            reply = await session.exec(line)
+        except Exception:
+            # A bug must not end the session: log it for us, tell the user plainly.
+            log.exception("console command failed: %r", line[:80])
+            reply = "! Something went wrong on our side; nothing you saved was lost. Try again."
         if reply:
             out(reply)

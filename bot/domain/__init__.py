@@ -1,6 +1,7 @@
 """Plain domain types: no I/O, no platform types."""
 
 from bot.domain.models import (
+    ALL_TIME_START,
     LEVELS,
     Attempt,
     Channel,
@@ -11,14 +12,18 @@ from bot.domain.models import (
     KeyPoint,
     Kind,
     LeaderboardRow,
+    LeaderboardScope,
+    LeaderboardWindow,
     Level,
     Member,
     Question,
+    Role,
     StarRubric,
     Verdict,
 )
 
 __all__ = [
+    "ALL_TIME_START",
     "LEVELS",
     "Attempt",
     "Channel",
@@ -29,9 +34,12 @@ __all__ = [
     "KeyPoint",
     "Kind",
     "LeaderboardRow",
+    "LeaderboardScope",
+    "LeaderboardWindow",
     "Level",
     "Member",
     "Question",
+    "Role",
     "StarRubric",
     "Verdict",
 ]

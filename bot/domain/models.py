@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 Level = Literal["junior", "mid", "senior"]
@@ -139,6 +139,7 @@ class Community:
     external_id: str
     name: str = ""
     timezone: str = "UTC"
+    hide_departed: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,13 @@ class Cohort:
     name: str
     starts_on: date | None = None
     ends_on: date | None = None
+    owner_id: int | None = None
+
+    def covers(self, day: date) -> bool:
+        """Whether an answer given on local `day` counts for this cohort."""
+        return (self.starts_on is None or day >= self.starts_on) and (
+            self.ends_on is None or day <= self.ends_on
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,3 +201,39 @@ class LeaderboardRow:
     @property
     def accuracy(self) -> float:
         return self.correct / self.answers if self.answers else 0.0
+
+
+class LeaderboardWindow(enum.StrEnum):
+    """A leaderboard's time window; boundaries are in the community's timezone."""
+
+    DAY = "day"
+    WEEK = "week"  # ISO week, Monday first
+    MONTH = "month"
+    ALL = "all"
+
+    def start(self, local_day: date) -> date:
+        """The first local day of the window that contains `local_day`."""
+        if self is LeaderboardWindow.DAY:
+            return local_day
+        if self is LeaderboardWindow.WEEK:
+            return local_day - timedelta(days=local_day.weekday())
+        if self is LeaderboardWindow.MONTH:
+            return local_day.replace(day=1)
+        return ALL_TIME_START
+
+
+ALL_TIME_START = date(1970, 1, 1)
+
+
+class LeaderboardScope(enum.StrEnum):
+    COMMUNITY = "community"
+    CHANNEL = "channel"
+    COHORT = "cohort"
+
+
+class Role(enum.IntEnum):
+    """What a member may do. Ordered: an admin can do what an instructor can."""
+
+    MEMBER = 1
+    INSTRUCTOR = 2  # owner of a cohort: manages that cohort
+    ADMIN = 3  # of the community: manages everything in it

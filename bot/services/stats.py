@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from bot.ports import Clock, UnitOfWorkFactory
+from bot.domain import LeaderboardScope, LeaderboardWindow
+from bot.ports import BoardKey, Clock, UnitOfWorkFactory
 from bot.services.context import Caller, resolve
+from bot.services.progress import live_streak
 from bot.views import Field, Reply
 
 
@@ -13,30 +15,35 @@ class StatsService:
         self.clock = clock
 
     async def stats(self, caller: Caller) -> Reply:
-        """Points, rank and accuracy per topic for the caller."""
+        """Rank, points, streaks and accuracy per topic for the caller."""
+        now = self.clock.now()
         async with self.uow() as uow:
-            who = await resolve(uow, caller, self.clock.now())
-            row = await uow.leaderboard.row_for(who.community.id, who.member.id)
+            who = await resolve(uow, caller, now)
+            progress = await uow.attempts.progress(who.member.id)
+            board = BoardKey(
+                who.community.id,
+                LeaderboardScope.COMMUNITY,
+                0,
+                LeaderboardWindow.ALL,
+                LeaderboardWindow.ALL.start(who.local_date(now)),
+            )
+            row = await uow.leaderboard.row_for(board, who.member.id, hide_departed=False)
             topics = await uow.attempts.accuracy_by_topic(who.member.id)
-        if row is None:
-            return Reply(
-                text="No answers yet. Try /quiz to start.",
-                title=f"Stats for {who.member.display_name}",
-            )
+        title = f"Stats for {who.member.display_name}"
+        if progress is None or row is None:
+            return Reply(text="No answers yet. Try /quiz to start.", title=title)
+        streak = live_streak(progress, who.local_date(now))
         fields = tuple(
-            Field(
-                t.topic,
-                f"{t.correct}/{t.answers} correct ({t.correct / t.answers:.0%})",
-                inline=True,
-            )
+            Field(t.topic, f"{t.correct}/{t.answers} correct ({t.correct / t.answers:.0%})", True)
             for t in topics
             if t.answers
         )
         return Reply(
             text=(
                 f"Rank {row.rank} · {row.points} points · {row.answers} answered · "
-                f"{row.accuracy:.0%} correct"
+                f"{row.accuracy:.0%} correct · streak {streak} day(s), longest "
+                f"{progress.longest_streak}"
             ),
-            title=f"Stats for {who.member.display_name}",
+            title=title,
             fields=fields,
         )

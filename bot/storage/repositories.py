@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import Attempt, Channel, Community, LeaderboardRow, Member, Question, Verdict
+from bot.domain import (
+    Attempt,
+    Channel,
+    Cohort,
+    Community,
+    LeaderboardRow,
+    LeaderboardScope,
+    LeaderboardWindow,
+    Member,
+    Question,
+    Verdict,
+)
 from bot.ports import (
+    AttemptSummary,
+    BoardKey,
+    MemberProgress,
     NewAttempt,
+    NewQotdPost,
     PendingQuestion,
     PoolFilter,
+    QotdAnswer,
+    QotdPost,
+    QotdSettings,
+    Subscription,
     SyncReport,
     TopicAccuracy,
     TopicCount,
@@ -22,11 +41,18 @@ from bot.ports import (
 from bot.storage.codec import content_hash, question_from_dict, question_to_dict
 from bot.storage.tables import (
     AttemptRow,
+    BoardTotalRow,
     ChannelRow,
+    CohortChannelRow,
+    CohortMemberRow,
+    CohortRow,
     CommunityRow,
     MemberRow,
     MemberTotalRow,
     PendingQuestionRow,
+    QotdAnswerRow,
+    QotdPostRow,
+    QotdSubscriptionRow,
     QuestionRow,
     SeenQuestionRow,
 )
@@ -71,9 +97,21 @@ class SqlCommunityRepository:
         row = await self.session.get(CommunityRow, community_id)
         return _community(row) if row else None
 
+    async def find(self, platform: str, external_id: str) -> Community | None:
+        row = (
+            await self.session.execute(
+                select(CommunityRow).where(
+                    CommunityRow.platform == platform, CommunityRow.external_id == external_id
+                )
+            )
+        ).scalar_one_or_none()
+        return _community(row) if row else None
+
 
 def _community(row: CommunityRow) -> Community:
-    return Community(row.id, row.platform, row.external_id, row.name, row.timezone)
+    return Community(
+        row.id, row.platform, row.external_id, row.name, row.timezone, row.hide_departed
+    )
 
 
 class SqlChannelRepository:
@@ -129,6 +167,38 @@ class SqlMemberRepository:
     async def get(self, member_id: int) -> Member | None:
         row = await self.session.get(MemberRow, member_id)
         return Member(row.id, row.community_id, row.external_id, row.display_name) if row else None
+
+    async def find(self, community_id: int, external_id: str) -> Member | None:
+        row = (
+            await self.session.execute(
+                select(MemberRow).where(
+                    MemberRow.community_id == community_id, MemberRow.external_id == external_id
+                )
+            )
+        ).scalar_one_or_none()
+        return Member(row.id, row.community_id, row.external_id, row.display_name) if row else None
+
+    async def set_left(self, member_id: int, left_at: datetime | None) -> None:
+        await self.session.execute(
+            update(MemberRow).where(MemberRow.id == member_id).values(left_at=left_at)
+        )
+
+    async def delete(self, member_id: int) -> None:
+        # Every table about a member references it ON DELETE CASCADE; the explicit deletes
+        # keep that true even where foreign keys are not enforced.
+        for table in (
+            BoardTotalRow,
+            MemberTotalRow,
+            AttemptRow,
+            PendingQuestionRow,
+            SeenQuestionRow,
+            CohortMemberRow,
+        ):
+            await self.session.execute(delete(table).where(table.member_id == member_id))
+        await self.session.execute(
+            update(CohortRow).where(CohortRow.owner_id == member_id).values(owner_id=None)
+        )
+        await self.session.execute(delete(MemberRow).where(MemberRow.id == member_id))
 
 
 class SqlQuestionRepository:
@@ -255,26 +325,9 @@ class SqlAttemptRepository:
         )
         self.session.add(row)
         await self.session.flush()
+        await self._fold_into_totals(attempt)
         if attempt.counted:
-            correct = 1 if attempt.verdict == Verdict.CORRECT.value else 0
-            insert = insert_for(self.session, MemberTotalRow.__table__).values(
-                member_id=attempt.member_id,
-                community_id=attempt.community_id,
-                points=attempt.points,
-                answers=1,
-                correct=correct,
-            )
-            table = MemberTotalRow.__table__
-            await self.session.execute(
-                insert.on_conflict_do_update(
-                    index_elements=["member_id"],
-                    set_={
-                        "points": table.c.points + insert.excluded.points,
-                        "answers": table.c.answers + 1,
-                        "correct": table.c.correct + insert.excluded.correct,
-                    },
-                )
-            )
+            await self._fold_into_boards(attempt)
         return Attempt(
             id=row.id,
             community_id=row.community_id,
@@ -288,6 +341,83 @@ class SqlAttemptRepository:
             created_at=row.created_at,
             channel_id=row.channel_id,
         )
+
+    async def _fold_into_totals(self, attempt: NewAttempt) -> None:
+        """Lifetime totals and the streak. Every graded answer extends the streak; only
+        counted ones add points."""
+        table = MemberTotalRow.__table__
+        await self.session.execute(
+            insert_for(self.session, table)
+            .values(
+                member_id=attempt.member_id,
+                community_id=attempt.community_id,
+                points=0,
+                answers=0,
+                correct=0,
+                current_streak=0,
+                longest_streak=0,
+                last_active_on=None,
+            )
+            .on_conflict_do_nothing(index_elements=["member_id"])
+        )
+        # Lock the row (PostgreSQL; SQLite already holds the write lock) so two answers of
+        # the same member in parallel cannot both read the old streak.
+        totals = (
+            await self.session.execute(
+                select(MemberTotalRow)
+                .where(MemberTotalRow.member_id == attempt.member_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one()
+        streak, longest = next_streak(
+            totals.current_streak, totals.longest_streak, totals.last_active_on, attempt.local_date
+        )
+        values: dict[str, Any] = {
+            "current_streak": streak,
+            "longest_streak": longest,
+            "last_active_on": max(attempt.local_date, totals.last_active_on or attempt.local_date),
+        }
+        if attempt.counted:
+            values["points"] = table.c.points + attempt.points
+            values["answers"] = table.c.answers + 1
+            values["correct"] = table.c.correct + int(attempt.verdict == Verdict.CORRECT.value)
+        await self.session.execute(
+            update(table).where(table.c.member_id == attempt.member_id).values(**values)
+        )
+
+    async def _fold_into_boards(self, attempt: NewAttempt) -> None:
+        scopes: list[tuple[str, int]] = [(LeaderboardScope.COMMUNITY.value, 0)]
+        if attempt.channel_id is not None:
+            scopes.append((LeaderboardScope.CHANNEL.value, attempt.channel_id))
+        cohort_ids = await self.session.execute(
+            select(CohortRow.id)
+            .join(CohortMemberRow, CohortMemberRow.cohort_id == CohortRow.id)
+            .where(
+                CohortMemberRow.member_id == attempt.member_id,
+                CohortRow.community_id == attempt.community_id,
+                or_(CohortRow.starts_on.is_(None), CohortRow.starts_on <= attempt.local_date),
+                or_(CohortRow.ends_on.is_(None), CohortRow.ends_on >= attempt.local_date),
+            )
+        )
+        scopes.extend((LeaderboardScope.COHORT.value, cid) for cid in cohort_ids.scalars())
+        correct = int(attempt.verdict == Verdict.CORRECT.value)
+        rows = [
+            {
+                "community_id": attempt.community_id,
+                "scope": scope,
+                "scope_id": scope_id,
+                "period": window.value,
+                "period_start": window.start(attempt.local_date),
+                "member_id": attempt.member_id,
+                "points": attempt.points,
+                "answers": 1,
+                "correct": correct,
+            }
+            for scope, scope_id in scopes
+            for window in LeaderboardWindow
+        ]
+        await upsert_board_rows(self.session, rows)
 
     async def has_counted(self, member_id: int, question_id: str, local_date: date) -> bool:
         found = await self.session.execute(
@@ -312,56 +442,308 @@ class SqlAttemptRepository:
         )
         return [TopicAccuracy(t, int(n), int(c or 0)) for t, n, c in rows]
 
+    async def progress(self, member_id: int) -> MemberProgress | None:
+        row = await self.session.get(MemberTotalRow, member_id, populate_existing=True)
+        if row is None:
+            return None
+        return MemberProgress(
+            row.points,
+            row.answers,
+            row.correct,
+            row.current_streak,
+            row.longest_streak,
+            row.last_active_on,
+        )
+
+    async def for_members(
+        self, member_ids: Sequence[int], since: date | None, until: date | None
+    ) -> list[AttemptSummary]:
+        if not member_ids:
+            return []
+        conditions = [AttemptRow.member_id.in_(list(member_ids))]
+        if since is not None:
+            conditions.append(AttemptRow.local_date >= since)
+        if until is not None:
+            conditions.append(AttemptRow.local_date <= until)
+        rows = await self.session.execute(
+            select(AttemptRow).where(*conditions).order_by(AttemptRow.id)
+        )
+        return [
+            AttemptSummary(
+                a.member_id,
+                a.question_id,
+                a.topic,
+                a.score,
+                a.verdict,
+                a.points,
+                a.counted,
+                a.local_date,
+                a.created_at,
+                a.answer,
+            )
+            for a in rows.scalars()
+        ]
+
+
+def next_streak(current: int, longest: int, last_active: date | None, day: date) -> tuple[int, int]:
+    """The streak after a graded answer on local `day`."""
+    if last_active is None or day > last_active + timedelta(days=1):
+        current = 1
+    elif day == last_active + timedelta(days=1):
+        current += 1
+    # Same day, or an older day arriving late: the streak stands.
+    return current, max(longest, current)
+
+
+async def upsert_board_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Add points/answers/correct to board rows, creating the missing ones (one statement)."""
+    if not rows:
+        return
+    table = BoardTotalRow.__table__
+    insert = insert_for(session, table).values(rows)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[
+                "community_id",
+                "scope",
+                "scope_id",
+                "period",
+                "period_start",
+                "member_id",
+            ],
+            set_={
+                "points": table.c.points + insert.excluded.points,
+                "answers": table.c.answers + insert.excluded.answers,
+                "correct": table.c.correct + insert.excluded.correct,
+            },
+        )
+    )
+
 
 class SqlLeaderboardRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def top(self, community_id: int, limit: int) -> list[LeaderboardRow]:
+    def _board(self, board: BoardKey, hide_departed: bool) -> list[Any]:
+        conditions = [
+            BoardTotalRow.community_id == board.community_id,
+            BoardTotalRow.scope == board.scope.value,
+            BoardTotalRow.scope_id == board.scope_id,
+            BoardTotalRow.period == board.window.value,
+            BoardTotalRow.period_start == board.period_start,
+        ]
+        if hide_departed:
+            conditions.append(MemberRow.left_at.is_(None))
+        return conditions
+
+    async def top(
+        self, board: BoardKey, limit: int, hide_departed: bool = True
+    ) -> list[LeaderboardRow]:
         rows = await self.session.execute(
             select(
-                MemberTotalRow.member_id,
+                BoardTotalRow.member_id,
                 MemberRow.display_name,
-                MemberTotalRow.points,
-                MemberTotalRow.answers,
-                MemberTotalRow.correct,
+                BoardTotalRow.points,
+                BoardTotalRow.answers,
+                BoardTotalRow.correct,
             )
-            .join(MemberRow, MemberRow.id == MemberTotalRow.member_id)
-            .where(MemberTotalRow.community_id == community_id)
-            .order_by(MemberTotalRow.points.desc(), MemberRow.display_name)
+            .join(MemberRow, MemberRow.id == BoardTotalRow.member_id)
+            .where(*self._board(board, hide_departed))
+            .order_by(BoardTotalRow.points.desc(), MemberRow.display_name, MemberRow.id)
             .limit(limit)
         )
-        board: list[LeaderboardRow] = []
-        previous_points: int | None = None
-        rank = 0
+        result: list[LeaderboardRow] = []
         for position, (member_id, name, points, answers, correct) in enumerate(rows, start=1):
-            if points != previous_points:
-                rank, previous_points = position, points
-            board.append(LeaderboardRow(rank, member_id, name, points, answers, correct))
-        return board
+            rank = result[-1].rank if result and result[-1].points == points else position
+            result.append(LeaderboardRow(rank, member_id, name, points, answers, correct))
+        return result
 
-    async def row_for(self, community_id: int, member_id: int) -> LeaderboardRow | None:
+    async def row_for(
+        self, board: BoardKey, member_id: int, hide_departed: bool = True
+    ) -> LeaderboardRow | None:
         found = (
             await self.session.execute(
-                select(MemberTotalRow, MemberRow.display_name)
-                .join(MemberRow, MemberRow.id == MemberTotalRow.member_id)
-                .where(
-                    MemberTotalRow.community_id == community_id,
-                    MemberTotalRow.member_id == member_id,
-                )
+                select(BoardTotalRow, MemberRow.display_name)
+                .join(MemberRow, MemberRow.id == BoardTotalRow.member_id)
+                .where(*self._board(board, hide_departed), BoardTotalRow.member_id == member_id)
             )
         ).first()
         if found is None:
             return None
-        total, name = found
-        ahead = await self.session.scalar(
-            select(func.count()).where(
-                MemberTotalRow.community_id == community_id, MemberTotalRow.points > total.points
+        mine, name = found
+        ahead = (
+            select(func.count())
+            .select_from(BoardTotalRow)
+            .where(*self._board(board, False), BoardTotalRow.points > mine.points)
+        )
+        if hide_departed:
+            ahead = ahead.join(MemberRow, MemberRow.id == BoardTotalRow.member_id).where(
+                MemberRow.left_at.is_(None)
+            )
+        count = await self.session.scalar(ahead)
+        return LeaderboardRow(
+            int(count or 0) + 1, member_id, name, mine.points, mine.answers, mine.correct
+        )
+
+    async def rebuild_cohort(self, cohort: Cohort) -> None:
+        await self.session.execute(
+            delete(BoardTotalRow).where(
+                BoardTotalRow.community_id == cohort.community_id,
+                BoardTotalRow.scope == LeaderboardScope.COHORT.value,
+                BoardTotalRow.scope_id == cohort.id,
             )
         )
-        return LeaderboardRow(
-            int(ahead or 0) + 1, member_id, name, total.points, total.answers, total.correct
+        conditions = [
+            CohortMemberRow.cohort_id == cohort.id,
+            AttemptRow.community_id == cohort.community_id,
+            AttemptRow.counted.is_(True),
+        ]
+        if cohort.starts_on is not None:
+            conditions.append(AttemptRow.local_date >= cohort.starts_on)
+        if cohort.ends_on is not None:
+            conditions.append(AttemptRow.local_date <= cohort.ends_on)
+        attempts = await self.session.execute(
+            select(
+                AttemptRow.member_id, AttemptRow.local_date, AttemptRow.points, AttemptRow.verdict
+            )
+            .join(CohortMemberRow, CohortMemberRow.member_id == AttemptRow.member_id)
+            .where(*conditions)
         )
+        totals: dict[tuple[str, date, int], list[int]] = {}
+        for member_id, local_date, points, verdict in attempts:
+            for window in LeaderboardWindow:
+                key = (window.value, window.start(local_date), member_id)
+                cell = totals.setdefault(key, [0, 0, 0])
+                cell[0] += points
+                cell[1] += 1
+                cell[2] += verdict == Verdict.CORRECT.value
+        rows = [
+            {
+                "community_id": cohort.community_id,
+                "scope": LeaderboardScope.COHORT.value,
+                "scope_id": cohort.id,
+                "period": period,
+                "period_start": start,
+                "member_id": member_id,
+                "points": p,
+                "answers": a,
+                "correct": c,
+            }
+            for (period, start, member_id), (p, a, c) in totals.items()
+        ]
+        for chunk in range(0, len(rows), 500):
+            await upsert_board_rows(self.session, rows[chunk : chunk + 500])
+
+
+class SqlCohortRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def create(self, cohort: Cohort, now: datetime) -> Cohort:
+        row = CohortRow(
+            community_id=cohort.community_id,
+            name=cohort.name,
+            starts_on=cohort.starts_on,
+            ends_on=cohort.ends_on,
+            owner_id=cohort.owner_id,
+            created_at=now,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return _cohort(row)
+
+    async def by_name(self, community_id: int, name: str) -> Cohort | None:
+        row = (
+            await self.session.execute(
+                select(CohortRow).where(
+                    CohortRow.community_id == community_id,
+                    func.lower(CohortRow.name) == name.casefold(),
+                )
+            )
+        ).scalar_one_or_none()
+        return _cohort(row) if row else None
+
+    async def list(self, community_id: int) -> list[Cohort]:
+        rows = await self.session.execute(
+            select(CohortRow).where(CohortRow.community_id == community_id).order_by(CohortRow.name)
+        )
+        return [_cohort(r) for r in rows.scalars()]
+
+    async def update(self, cohort: Cohort) -> None:
+        await self.session.execute(
+            update(CohortRow)
+            .where(CohortRow.id == cohort.id, CohortRow.community_id == cohort.community_id)
+            .values(
+                name=cohort.name,
+                starts_on=cohort.starts_on,
+                ends_on=cohort.ends_on,
+                owner_id=cohort.owner_id,
+            )
+        )
+
+    async def delete(self, cohort_id: int) -> None:
+        await self.session.execute(
+            delete(BoardTotalRow).where(
+                BoardTotalRow.scope == LeaderboardScope.COHORT.value,
+                BoardTotalRow.scope_id == cohort_id,
+            )
+        )
+        await self.session.execute(delete(CohortRow).where(CohortRow.id == cohort_id))
+
+    async def add_member(self, cohort_id: int, member_id: int, now: datetime) -> bool:
+        result = await self.session.execute(
+            insert_for(self.session, CohortMemberRow.__table__)
+            .values(cohort_id=cohort_id, member_id=member_id, joined_at=now)
+            .on_conflict_do_nothing(index_elements=["cohort_id", "member_id"])
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def remove_member(self, cohort_id: int, member_id: int) -> bool:
+        result = await self.session.execute(
+            delete(CohortMemberRow).where(
+                CohortMemberRow.cohort_id == cohort_id, CohortMemberRow.member_id == member_id
+            )
+        )
+        await self.session.execute(
+            delete(BoardTotalRow).where(
+                BoardTotalRow.scope == LeaderboardScope.COHORT.value,
+                BoardTotalRow.scope_id == cohort_id,
+                BoardTotalRow.member_id == member_id,
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def member_ids(self, cohort_id: int) -> list[int]:
+        rows = await self.session.execute(
+            select(CohortMemberRow.member_id).where(CohortMemberRow.cohort_id == cohort_id)
+        )
+        return sorted(rows.scalars())
+
+    async def of_member(self, member_id: int) -> list[Cohort]:
+        rows = await self.session.execute(
+            select(CohortRow)
+            .join(CohortMemberRow, CohortMemberRow.cohort_id == CohortRow.id)
+            .where(CohortMemberRow.member_id == member_id)
+            .order_by(CohortRow.name)
+        )
+        return [_cohort(r) for r in rows.scalars()]
+
+    async def bind_channel(self, cohort_id: int, channel_id: int) -> None:
+        await self.session.execute(
+            insert_for(self.session, CohortChannelRow.__table__)
+            .values(cohort_id=cohort_id, channel_id=channel_id)
+            .on_conflict_do_nothing(index_elements=["cohort_id", "channel_id"])
+        )
+
+    async def channel_ids(self, cohort_id: int) -> list[int]:
+        rows = await self.session.execute(
+            select(CohortChannelRow.channel_id).where(CohortChannelRow.cohort_id == cohort_id)
+        )
+        return sorted(rows.scalars())
+
+
+def _cohort(row: CohortRow) -> Cohort:
+    return Cohort(row.id, row.community_id, row.name, row.starts_on, row.ends_on, row.owner_id)
 
 
 class SqlPendingRepository:
@@ -433,3 +815,362 @@ class SqlSeenRepository:
                     SeenQuestionRow.question_id.in_(list(question_ids)),
                 )
             )
+
+
+# -- question of the day -------------------------------------------------------------------
+
+
+def _days_text(days: Sequence[int]) -> str:
+    return ",".join(str(d) for d in sorted(set(days)))
+
+
+def _subscription(row: QotdSubscriptionRow, platform: str, channel: str) -> Subscription:
+    hour, minute = (int(part) for part in row.post_time.split(":"))
+    settings = QotdSettings(
+        post_time=time(hour, minute),
+        timezone=row.timezone,
+        days=tuple(int(d) for d in row.days.split(",") if d),
+        topics=tuple(t for t in row.topics.split(",") if t),
+        levels=tuple(lv for lv in row.levels.split(",") if lv),
+        reveal_minutes=row.reveal_minutes,
+        digest_day=row.digest_day,
+        show_best=row.show_best,
+        notify_channel=row.notify_channel,
+        cohort_id=row.cohort_id,
+    )
+    return Subscription(
+        id=row.id,
+        community_id=row.community_id,
+        channel_id=row.channel_id,
+        platform=platform,
+        channel=channel,
+        settings=settings,
+        active_since=row.active_since,
+        paused=row.paused,
+        paused_reason=row.paused_reason,
+    )
+
+
+class SqlSubscriptionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def _select(self) -> Any:
+        return (
+            select(QotdSubscriptionRow, CommunityRow.platform, ChannelRow.external_id)
+            .join(ChannelRow, ChannelRow.id == QotdSubscriptionRow.channel_id)
+            .join(CommunityRow, CommunityRow.id == QotdSubscriptionRow.community_id)
+            .execution_options(populate_existing=True)
+        )
+
+    async def upsert(
+        self, community_id: int, channel_id: int, settings: QotdSettings, now: datetime
+    ) -> Subscription:
+        values: dict[str, Any] = {
+            "post_time": settings.post_time.strftime("%H:%M"),
+            "timezone": settings.timezone,
+            "days": _days_text(settings.days),
+            "topics": ",".join(settings.topics),
+            "levels": ",".join(settings.levels),
+            "reveal_minutes": settings.reveal_minutes,
+            "digest_day": settings.digest_day,
+            "show_best": settings.show_best,
+            "notify_channel": settings.notify_channel,
+            "cohort_id": settings.cohort_id,
+            "paused": False,
+            "paused_reason": None,
+            "active_since": now,
+            "updated_at": now,
+        }
+        insert = insert_for(self.session, QotdSubscriptionRow.__table__).values(
+            community_id=community_id, channel_id=channel_id, **values
+        )
+        await self.session.execute(
+            insert.on_conflict_do_update(index_elements=["channel_id"], set_=values)
+        )
+        found = await self.for_channel(channel_id)
+        assert found is not None
+        return found
+
+    async def for_channel(self, channel_id: int) -> Subscription | None:
+        found = (
+            await self.session.execute(
+                self._select().where(QotdSubscriptionRow.channel_id == channel_id)
+            )
+        ).first()
+        return _subscription(*found) if found else None
+
+    async def active(self) -> list[Subscription]:
+        rows = await self.session.execute(
+            self._select()
+            .where(QotdSubscriptionRow.paused.is_(False))
+            .order_by(QotdSubscriptionRow.id)
+        )
+        return [_subscription(*found) for found in rows]
+
+    async def set_paused(
+        self, subscription_id: int, paused: bool, reason: str | None, now: datetime
+    ) -> None:
+        values: dict[str, Any] = {"paused": paused, "paused_reason": reason, "updated_at": now}
+        if not paused:
+            # Slots that passed while paused are not posted late after a resume.
+            values["active_since"] = now
+        await self.session.execute(
+            update(QotdSubscriptionRow)
+            .where(QotdSubscriptionRow.id == subscription_id)
+            .values(**values)
+        )
+
+
+def _post(row: QotdPostRow) -> QotdPost:
+    return QotdPost(
+        id=row.id,
+        subscription_id=row.subscription_id,
+        community_id=row.community_id,
+        channel_id=row.channel_id,
+        kind=row.kind,
+        local_date=row.local_date,
+        slot_at=row.slot_at,
+        status=row.status,
+        claimed_at=row.claimed_at,
+        attempts=row.attempts,
+        question_id=row.question_id,
+        posted_at=row.posted_at,
+        message_id=row.message_id,
+        reveal_at=row.reveal_at,
+        reveal_status=row.reveal_status,
+        reveal_attempts=row.reveal_attempts,
+        revealed_at=row.revealed_at,
+        thread_id=row.thread_id,
+        error=row.error,
+    )
+
+
+def _answer(row: QotdAnswerRow, display_name: str) -> QotdAnswer:
+    return QotdAnswer(
+        post_id=row.post_id,
+        member_id=row.member_id,
+        display_name=display_name,
+        answer=row.answer,
+        score=row.score,
+        verdict=row.verdict,
+        points=row.points,
+        grade=dict(row.grade),
+        created_at=row.created_at,
+    )
+
+
+class SqlQotdRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _load(self, post_id: int) -> QotdPost:
+        row = (
+            await self.session.execute(
+                select(QotdPostRow)
+                .where(QotdPostRow.id == post_id)
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one()
+        return _post(row)
+
+    async def claim(
+        self, post: NewQotdPost, retry_before: datetime, max_attempts: int
+    ) -> QotdPost | None:
+        # INSERT .. ON CONFLICT DO NOTHING is atomic on both databases: of several
+        # processes claiming the same slot, exactly one gets a row id back.
+        insert = (
+            insert_for(self.session, QotdPostRow.__table__)
+            .values(
+                subscription_id=post.subscription_id,
+                community_id=post.community_id,
+                channel_id=post.channel_id,
+                kind=post.kind,
+                local_date=post.local_date,
+                slot_at=post.slot_at,
+                status=post.status,
+                attempts=1,
+                claimed_at=post.claimed_at,
+                question_id=post.question_id,
+                reveal_status="none",
+                reveal_attempts=0,
+                error=post.error,
+            )
+            .on_conflict_do_nothing(index_elements=["subscription_id", "local_date", "kind"])
+            .returning(QotdPostRow.__table__.c.id)
+        )
+        post_id = (await self.session.execute(insert)).scalar_one_or_none()
+        if post_id is None:
+            # A compare-and-set on the row's state: only one process can win it too.
+            takeover = (
+                update(QotdPostRow)
+                .where(
+                    QotdPostRow.subscription_id == post.subscription_id,
+                    QotdPostRow.local_date == post.local_date,
+                    QotdPostRow.kind == post.kind,
+                    QotdPostRow.attempts < max_attempts,
+                    or_(
+                        QotdPostRow.status == "failed",
+                        and_(
+                            QotdPostRow.status == "claimed",
+                            QotdPostRow.claimed_at < retry_before,
+                        ),
+                    ),
+                )
+                .values(
+                    status=post.status,
+                    claimed_at=post.claimed_at,
+                    attempts=QotdPostRow.attempts + 1,
+                    question_id=post.question_id,
+                    error=post.error,
+                )
+                .returning(QotdPostRow.__table__.c.id)
+            )
+            post_id = (await self.session.execute(takeover)).scalar_one_or_none()
+        if post_id is None:
+            return None
+        return await self._load(post_id)
+
+    async def since(self, local_date: date) -> list[QotdPost]:
+        rows = await self.session.execute(
+            select(QotdPostRow)
+            .where(QotdPostRow.local_date >= local_date)
+            .execution_options(populate_existing=True)
+        )
+        return [_post(row) for row in rows.scalars()]
+
+    async def get(self, post_id: int) -> QotdPost | None:
+        row = (
+            await self.session.execute(
+                select(QotdPostRow)
+                .where(QotdPostRow.id == post_id)
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
+        return _post(row) if row else None
+
+    async def update(self, post_id: int, **values: Any) -> None:
+        await self.session.execute(
+            update(QotdPostRow).where(QotdPostRow.id == post_id).values(**values)
+        )
+
+    async def posted_questions(self, channel_id: int) -> list[str]:
+        rows = await self.session.execute(
+            select(QotdPostRow.question_id).where(
+                QotdPostRow.channel_id == channel_id,
+                QotdPostRow.kind == "question",
+                QotdPostRow.status.in_(("posted", "claimed")),
+                QotdPostRow.question_id.is_not(None),
+            )
+        )
+        return [qid for qid in rows.scalars() if qid]
+
+    async def open_in_channel(self, channel_id: int, now: datetime) -> QotdPost | None:
+        row = (
+            await self.session.execute(
+                select(QotdPostRow)
+                .where(
+                    QotdPostRow.channel_id == channel_id,
+                    QotdPostRow.kind == "question",
+                    QotdPostRow.status == "posted",
+                    QotdPostRow.reveal_status == "pending",
+                    QotdPostRow.reveal_at > now,
+                )
+                .order_by(QotdPostRow.posted_at.desc(), QotdPostRow.id.desc())
+                .limit(1)
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
+        return _post(row) if row else None
+
+    async def recent(self, subscription_id: int, limit: int) -> list[QotdPost]:
+        rows = await self.session.execute(
+            select(QotdPostRow)
+            .where(QotdPostRow.subscription_id == subscription_id)
+            .order_by(QotdPostRow.local_date.desc(), QotdPostRow.id.desc())
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+        return [_post(row) for row in rows.scalars()]
+
+    async def due_reveals(self, now: datetime, retry_before: datetime) -> list[QotdPost]:
+        rows = await self.session.execute(
+            select(QotdPostRow)
+            .where(
+                QotdPostRow.kind == "question",
+                QotdPostRow.status == "posted",
+                QotdPostRow.reveal_at <= now,
+                or_(
+                    QotdPostRow.reveal_status.in_(("pending", "failed")),
+                    and_(
+                        QotdPostRow.reveal_status == "claimed",
+                        QotdPostRow.reveal_claimed_at < retry_before,
+                    ),
+                ),
+            )
+            .order_by(QotdPostRow.reveal_at)
+            .execution_options(populate_existing=True)
+        )
+        return [_post(row) for row in rows.scalars()]
+
+    async def claim_reveal(
+        self, post_id: int, now: datetime, retry_before: datetime, max_attempts: int
+    ) -> bool:
+        result = await self.session.execute(
+            update(QotdPostRow)
+            .where(
+                QotdPostRow.id == post_id,
+                QotdPostRow.reveal_attempts < max_attempts,
+                or_(
+                    QotdPostRow.reveal_status.in_(("pending", "failed")),
+                    and_(
+                        QotdPostRow.reveal_status == "claimed",
+                        QotdPostRow.reveal_claimed_at < retry_before,
+                    ),
+                ),
+            )
+            .values(
+                reveal_status="claimed",
+                reveal_claimed_at=now,
+                reveal_attempts=QotdPostRow.reveal_attempts + 1,
+            )
+            .returning(QotdPostRow.__table__.c.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def add_answer(self, answer: QotdAnswer) -> bool:
+        insert = (
+            insert_for(self.session, QotdAnswerRow.__table__)
+            .values(
+                post_id=answer.post_id,
+                member_id=answer.member_id,
+                answer=answer.answer,
+                score=answer.score,
+                verdict=answer.verdict,
+                points=answer.points,
+                grade=answer.grade,
+                created_at=answer.created_at,
+            )
+            .on_conflict_do_nothing(index_elements=["post_id", "member_id"])
+            .returning(QotdAnswerRow.__table__.c.id)
+        )
+        return (await self.session.execute(insert)).scalar_one_or_none() is not None
+
+    async def answer_for(self, post_id: int, member_id: int) -> QotdAnswer | None:
+        found = (
+            await self.session.execute(
+                select(QotdAnswerRow, MemberRow.display_name)
+                .join(MemberRow, MemberRow.id == QotdAnswerRow.member_id)
+                .where(QotdAnswerRow.post_id == post_id, QotdAnswerRow.member_id == member_id)
+            )
+        ).first()
+        return _answer(*found) if found else None
+
+    async def answers(self, post_id: int) -> list[QotdAnswer]:
+        rows = await self.session.execute(
+            select(QotdAnswerRow, MemberRow.display_name)
+            .join(MemberRow, MemberRow.id == QotdAnswerRow.member_id)
+            .where(QotdAnswerRow.post_id == post_id)
+            .order_by(QotdAnswerRow.score.desc(), QotdAnswerRow.created_at, QotdAnswerRow.id)
+        )
+        return [_answer(row, name) for row, name in rows]

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -75,6 +76,7 @@ class CommunityRow(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    hide_departed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class ChannelRow(Base):
@@ -96,6 +98,8 @@ class MemberRow(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when the platform says the member left; boards can hide departed members.
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class QuestionRow(Base):
@@ -152,8 +156,7 @@ class AttemptRow(Base):
 
 
 class MemberTotalRow(Base):
-    """All-time totals per member, updated in the attempt's transaction: the leaderboard
-    reads this instead of aggregating attempts."""
+    """Lifetime totals and streaks per member, updated in the attempt's transaction."""
 
     __tablename__ = "member_totals"
 
@@ -164,8 +167,89 @@ class MemberTotalRow(Base):
     points: Mapped[int] = mapped_column(Integer, default=0)
     answers: Mapped[int] = mapped_column(Integer, default=0)
     correct: Mapped[int] = mapped_column(Integer, default=0)
+    # Consecutive community-local days with at least one graded answer.
+    current_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    longest_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_active_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     __table_args__ = (Index("ix_member_totals_board", "community_id", "points"),)
+
+
+class BoardTotalRow(Base):
+    """One member's points on one board: (scope, period) of a community.
+
+    scope is "community" (scope_id 0), "channel" (a channel id) or "cohort" (a cohort id);
+    period is "day", "week", "month" or "all", and period_start is the first local day of the
+    period ("all" uses 1970-01-01). Updated in the attempt's transaction, so reading a board
+    is one index range scan however many attempts there are.
+    """
+
+    __tablename__ = "board_totals"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(6), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        Index(
+            "ix_board_totals_rank",
+            "community_id",
+            "scope",
+            "scope_id",
+            "period",
+            "period_start",
+            "points",
+        ),
+        Index("ix_board_totals_member", "member_id"),
+    )
+
+
+class CohortRow(Base):
+    __tablename__ = "cohorts"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    starts_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CohortMemberRow(Base):
+    __tablename__ = "cohort_members"
+
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CohortChannelRow(Base):
+    __tablename__ = "cohort_channels"
+
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class PendingQuestionRow(Base):
@@ -197,3 +281,90 @@ class SeenQuestionRow(Base):
     )
     question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class QotdSubscriptionRow(Base):
+    """A channel's question-of-the-day schedule: the source of truth the scheduler's jobs
+    are rebuilt from. One per channel."""
+
+    __tablename__ = "qotd_subscriptions"
+    __table_args__ = (
+        UniqueConstraint("channel_id"),
+        Index("ix_qotd_subscriptions_paused", "paused"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    # Local wall-clock time "HH:MM" in `timezone`; days are "0,1,2" with 0 = Monday.
+    post_time: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+    days: Mapped[str] = mapped_column(String(16))
+    topics: Mapped[str] = mapped_column(String(400), default="")
+    levels: Mapped[str] = mapped_column(String(32), default="")
+    reveal_minutes: Mapped[int] = mapped_column(Integer)
+    digest_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    show_best: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_channel: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Cohorts arrive in another change: a plain column until then, no foreign key yet.
+    cohort_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # Slots before this moment are never posted late (set up or resumed after them).
+    active_since: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class QotdPostRow(Base):
+    """One (subscription, local date, kind) slot. Inserted *before* sending, in its own
+    transaction: the unique key is what makes a post happen at most once across restarts
+    and processes."""
+
+    __tablename__ = "qotd_posts"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "local_date", "kind"),
+        Index("ix_qotd_posts_channel", "channel_id", "kind", "local_date"),
+        Index("ix_qotd_posts_reveal", "reveal_status", "reveal_at"),
+        Index("ix_qotd_posts_local_date", "local_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("qotd_subscriptions.id", ondelete="CASCADE")
+    )
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    local_date: Mapped[date] = mapped_column(Date)
+    slot_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    question_id: Mapped[str | None] = mapped_column(ForeignKey("questions.id"), nullable=True)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reveal_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reveal_status: Mapped[str] = mapped_column(String(10), default="none")
+    reveal_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reveal_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    thread_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class QotdAnswerRow(Base):
+    """A member's one graded answer to a daily question (the attempt itself, with its
+    points, is in `attempts` with context "qotd")."""
+
+    __tablename__ = "qotd_answers"
+    __table_args__ = (UniqueConstraint("post_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("qotd_posts.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    answer: Mapped[str] = mapped_column(Text)
+    score: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(10))
+    points: Mapped[int] = mapped_column(Integer)
+    grade: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

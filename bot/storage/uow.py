@@ -10,12 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.storage.repositories import (
     SqlAttemptRepository,
     SqlChannelRepository,
+    SqlCohortRepository,
     SqlCommunityRepository,
     SqlLeaderboardRepository,
     SqlMemberRepository,
     SqlPendingRepository,
+    SqlQotdRepository,
     SqlQuestionRepository,
     SqlSeenRepository,
+    SqlSubscriptionRepository,
 )
 
 
@@ -36,8 +39,11 @@ class SqlAlchemyUnitOfWork:
         self.questions = SqlQuestionRepository(session)
         self.attempts = SqlAttemptRepository(session)
         self.leaderboard = SqlLeaderboardRepository(session)
+        self.cohorts = SqlCohortRepository(session)
         self.pending = SqlPendingRepository(session)
         self.seen = SqlSeenRepository(session)
+        self.subscriptions = SqlSubscriptionRepository(session)
+        self.qotd = SqlQotdRepository(session)
         await session.begin()
         return self
 
