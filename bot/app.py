@@ -11,6 +11,7 @@ from bot.services.catalog import CatalogService
 from bot.services.cohorts import CohortService
 from bot.services.context import Caller
 from bot.services.leaderboard import LeaderboardService
+from bot.services.practice import PracticeService
 from bot.services.privacy import PrivacyService
 from bot.services.qotd import QotdService
 from bot.services.quiz import QuizService
@@ -29,6 +30,7 @@ class Prepbot:
     cohorts: CohortService
     privacy: PrivacyService
     qotd: QotdService | None = None
+    practice: PracticeService | None = None
 
     async def handle(self, caller: Caller, name: str, args: Sequence[str] = ()) -> Reply:
         """Run catalogue command `name` for `caller`."""
@@ -42,6 +44,12 @@ class Prepbot:
             return await self.quiz.skip(caller)
         if name == "leaderboard":
             return await self.leaderboard.board(caller, args)
+        if name in ("practice", "rate"):
+            if self.practice is None:
+                return error("Practice is not available here.")
+            if name == "practice":
+                return await self.practice.practice(caller, args)
+            return await self.practice.rate(caller, args)
         if name == "stats":
             return await self.stats.stats(caller)
         if name == "topics":

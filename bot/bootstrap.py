@@ -18,6 +18,7 @@ from bot.scheduling import QotdJobs, Scheduler
 from bot.services.catalog import CatalogService
 from bot.services.cohorts import CohortService
 from bot.services.leaderboard import LeaderboardService
+from bot.services.practice import PracticeService
 from bot.services.privacy import PrivacyService
 from bot.services.qotd import DEFAULT_GRACE, QotdService
 from bot.services.quiz import QuizService
@@ -52,14 +53,16 @@ def build_core(
     qotd_grace: timedelta = DEFAULT_GRACE,
 ) -> Prepbot:
     """The core with every service; `chat` is where scheduled posts (QOTD) go."""
+    practice = PracticeService(uow, clock, rng)
     return Prepbot(
-        quiz=QuizService(uow, clock, rng),
+        quiz=QuizService(uow, clock, rng, on_graded=practice.review_attempt),
         leaderboard=LeaderboardService(uow, clock),
         stats=StatsService(uow, clock),
         catalog=CatalogService(uow, clock),
         cohorts=CohortService(uow, clock),
         privacy=PrivacyService(uow, clock),
         qotd=QotdService(uow, clock, chat, grace=qotd_grace, rng=rng),
+        practice=practice,
     )
 
 

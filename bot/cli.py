@@ -20,7 +20,7 @@ from bot.domain import LEVELS, Kind, Question
 from bot.storage.codec import question_to_dict
 
 MAX_GRADE_INPUT = 100_000
-BENCHES = ("asag", "grading", "qotd")
+BENCHES = ("asag", "grading", "leaderboard", "qotd")
 
 
 def _settings() -> Settings:
@@ -108,6 +108,54 @@ def cmd_content_stats(args: argparse.Namespace) -> int:
         return 1
     print(format_stats(questions))
     return 0
+
+
+def cmd_content_import(args: argparse.Namespace) -> int:
+    """Import a community's own questions; 0 all imported, 1 some refused, 2 unusable."""
+    from bot.content import importer
+    from bot.ports import SystemClock
+    from bot.storage.engine import create_engine, migrate
+    from bot.storage.uow import SqlAlchemyUnitOfWorkFactory
+
+    settings = _settings()
+    _configure_logging(settings)
+    try:
+        platform, external_id = importer.parse_community(args.community)
+        if args.topic and args.topic not in TOPICS:
+            raise importer.UnusableInput(
+                f"unknown topic {args.topic!r}; use one of {', '.join(TOPICS)}"
+            )
+        fmt = importer.detect_format(args.file, args.format)
+        defaults = importer.Defaults(
+            args.topic or importer.DEFAULT_TOPIC, args.level or importer.DEFAULT_LEVEL
+        )
+        # The whole file is read and checked before the database is touched.
+        drafts = importer.read_drafts(importer.read_bytes(args.file), fmt, defaults)
+        # Duplicates are checked against the packs too, synced to the database or not.
+        shipped = load_packs(settings.content_dir).questions
+    except importer.UnusableInput as exc:
+        print(f"prepbot: {args.file}: {exc}", file=sys.stderr)
+        return 2
+
+    async def _go() -> importer.ImportReport:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            await migrate(engine)
+            return await importer.import_questions(
+                SqlAlchemyUnitOfWorkFactory(engine),
+                SystemClock(),
+                platform,
+                external_id,
+                drafts,
+                settings.default_timezone,
+                shipped,
+            )
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(_go())
+    print(report)
+    return report.exit_code
 
 
 # -- grading ------------------------------------------------------------------------------
@@ -231,6 +279,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 2
 
 
+def cmd_cohort_export(args: argparse.Namespace) -> int:
+    from bot.ports import SystemClock
+    from bot.services.cohorts import CohortError, CohortService
+    from bot.storage.engine import create_engine, migrate
+    from bot.storage.uow import SqlAlchemyUnitOfWorkFactory
+
+    settings = _settings()
+    platform, _, external_id = args.community.partition(":")
+    if not platform or not external_id:
+        print("--community takes PLATFORM:ID, e.g. console:local or discord:1234", file=sys.stderr)
+        return 2
+
+    async def _go() -> str:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            await migrate(engine)
+            service = CohortService(SqlAlchemyUnitOfWorkFactory(engine), SystemClock())
+            return await service.export_csv(platform, external_id, args.cohort)
+        finally:
+            await engine.dispose()
+
+    try:
+        sys.stdout.write(asyncio.run(_go()))
+    except CohortError as exc:
+        print(f"prepbot: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     import importlib
 
@@ -257,11 +334,27 @@ def build_parser() -> argparse.ArgumentParser:
     export = content_sub.add_parser("export", help="print every active question")
     export.add_argument("--format", choices=["json"], default="json")
     content_sub.add_parser("stats", help="topic x level counts, and counts by kind")
+    imports = content_sub.add_parser(
+        "import", help="add a community's own questions from CSV or Red trivia YAML"
+    )
+    imports.add_argument("file", help="a .csv file, or a .yaml/.yml trivia list")
+    imports.add_argument(
+        "--community", required=True, metavar="PLATFORM:ID", help="e.g. discord:123456789"
+    )
+    imports.add_argument("--format", choices=["csv", "trivia"], help="default: by extension")
+    imports.add_argument("--topic", help="topic for rows without one (default: custom)")
+    imports.add_argument("--level", choices=LEVELS, help="level for rows without one")
 
     grade = sub.add_parser("grade", help="grade an answer read from stdin")
     grade.add_argument("question_id", nargs="?")
     grade.add_argument("--batch", action="store_true", help="JSON lines in, JSON lines out")
     grade.add_argument("--level", choices=LEVELS)
+
+    cohort = sub.add_parser("cohort", help="cohorts")
+    cohort_sub = cohort.add_subparsers(dest="cohort_command", required=True)
+    export_roster = cohort_sub.add_parser("export", help="a cohort's roster as CSV on stdout")
+    export_roster.add_argument("--community", required=True, help="PLATFORM:ID, e.g. console:local")
+    export_roster.add_argument("--cohort", required=True, help="the cohort's name")
 
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument("name", choices=(*BENCHES, "all"))
@@ -280,6 +373,7 @@ CONTENT_HANDLERS = {
     "validate": cmd_content_validate,
     "export": cmd_content_export,
     "stats": cmd_content_stats,
+    "import": cmd_content_import,
 }
 
 
@@ -288,4 +382,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "content":
         return CONTENT_HANDLERS[args.content_command](args)
+    if args.command == "cohort":
+        return cmd_cohort_export(args)
     return HANDLERS[args.command](args)

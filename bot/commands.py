@@ -43,6 +43,17 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("skip", "Skip your current question and see its model answer."),
     Command(
+        "practice",
+        "Spaced repetition: your most forgotten due card, else a new question from your "
+        "weakest topic.",
+        (Option("topic", "only this topic (see /topics)"),),
+    ),
+    Command(
+        "rate",
+        "Rate yourself on your last graded answer; steers practice, never points.",
+        (Option("rating", "again, hard, good or easy", required=True),),
+    ),
+    Command(
         "leaderboard",
         "Standings over a window, for the community, this channel or a cohort.",
         (
@@ -50,7 +61,7 @@ COMMANDS: tuple[Command, ...] = (
             Option("scope", "community (default), channel, or cohort NAME"),
         ),
     ),
-    Command("stats", "Your points, rank, streak and accuracy per topic."),
+    Command("stats", "Your points, rank, streak, accuracy per topic and cards due today."),
     Command("topics", "The topics and how many questions each has."),
     Command(
         "cohort",

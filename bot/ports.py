@@ -229,6 +229,10 @@ class QuestionRepository(Protocol):
 
     async def counts(self, community_id: int | None) -> list[TopicCount]: ...
 
+    async def community_questions(self, community_id: int | None) -> list[Question]:
+        """The active questions of `community_id` only (None: the shipped packs), by id."""
+        ...
+
 
 class AttemptRepository(Protocol):
     async def add(self, attempt: NewAttempt) -> Attempt:
@@ -242,6 +246,11 @@ class AttemptRepository(Protocol):
     async def for_members(
         self, member_ids: Sequence[int], since: date | None, until: date | None
     ) -> list[AttemptSummary]: ...
+
+    async def lock_member(self, member_id: int, community_id: int) -> None:
+        """Hold off other transactions recording answers for this member until this one
+        ends; call before `has_counted`."""
+        ...
 
     async def has_counted(self, member_id: int, question_id: str, local_date: date) -> bool: ...
 
@@ -286,6 +295,52 @@ class CohortRepository(Protocol):
     async def bind_channel(self, cohort_id: int, channel_id: int) -> None: ...
 
     async def channel_ids(self, cohort_id: int) -> list[int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeCard:
+    """One member's spaced-repetition card for one question (bot.services.practice).
+
+    `card` is the scheduler's own JSON (fsrs `Card.to_dict()`); `due`, `state` and
+    `last_review` repeat what is in it so storage can query them. `attempt_id` is the graded
+    attempt whose review is the card's latest, `before` the card as it was before that
+    review and `rating` the rating it applied, so a self-rating can replace that review."""
+
+    member_id: int
+    question_id: str
+    community_id: int
+    card: dict[str, Any]
+    due: datetime
+    state: int
+    last_review: datetime | None
+    attempt_id: int | None = None
+    before: dict[str, Any] | None = None
+    rating: int | None = None
+    self_rated: bool = False
+
+
+class CardRepository(Protocol):
+    async def get(self, member_id: int, question_id: str) -> PracticeCard | None: ...
+
+    async def put(self, card: PracticeCard) -> None:
+        """Insert or replace the member's card for the question."""
+        ...
+
+    async def for_member(
+        self, member_id: int, topic: str | None = None, due_by: datetime | None = None
+    ) -> list[PracticeCard]:
+        """The member's cards on active questions (of `topic`; due at or before `due_by`),
+        earliest due first."""
+        ...
+
+    async def count_due(self, member_id: int, before: datetime) -> int:
+        """How many of the member's cards on active questions are due before `before`."""
+        ...
+
+    async def reviewed_by(self, member_id: int, attempt_id: int | None) -> PracticeCard | None:
+        """The member's card whose latest review came from `attempt_id` (None: from their
+        latest graded attempt)."""
+        ...
 
 
 class PendingRepository(Protocol):
@@ -470,6 +525,7 @@ class UnitOfWork(Protocol):
     seen: SeenRepository
     subscriptions: SubscriptionRepository
     qotd: QotdRepository
+    cards: CardRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -50,6 +50,7 @@ class Scheduler:
     def run_daily(
         self, job_id: str, callback: Job, *, at: time, days: Sequence[int], timezone: str
     ) -> None:
+        self.cancel(job_id)
         self._scheduler.add_job(
             callback,
             daily_trigger(at, days, timezone),
@@ -61,6 +62,7 @@ class Scheduler:
         )
 
     def run_once(self, job_id: str, callback: Job, when: datetime) -> None:
+        self.cancel(job_id)
         self._scheduler.add_job(
             callback,
             DateTrigger(run_date=when),
@@ -70,6 +72,7 @@ class Scheduler:
         )
 
     def run_repeating(self, job_id: str, callback: Job, seconds: float) -> None:
+        self.cancel(job_id)
         self._scheduler.add_job(
             callback,
             IntervalTrigger(seconds=seconds),
@@ -80,11 +83,12 @@ class Scheduler:
         )
 
     def cancel(self, job_id: str) -> None:
-        if self._scheduler.get_job(job_id) is not None:
+        # Before start, APScheduler keeps replaced jobs as separate pending entries.
+        while self._scheduler.get_job(job_id) is not None:
             self._scheduler.remove_job(job_id)
 
     def job_ids(self, prefix: str = "") -> list[str]:
-        return [job.id for job in self._scheduler.get_jobs() if job.id.startswith(prefix)]
+        return sorted({job.id for job in self._scheduler.get_jobs() if job.id.startswith(prefix)})
 
     def next_run(self, job_id: str) -> datetime | None:
         job = self._scheduler.get_job(job_id)

@@ -177,13 +177,19 @@ class CohortService:
     async def list(self, caller: Caller) -> Reply:
         return await self.command(caller, ["list"])
 
-    async def roster(self, caller: Caller, name: str) -> list[RosterLine]:
-        """The roster as data (for the CLI export)."""
+    async def export_csv(self, platform: str, community_external_id: str, name: str) -> str:
+        """Operator export (`prepbot cohort export`): the roster CSV of a named cohort.
+
+        Whoever runs the CLI has the database already, so no chat role is checked here.
+        """
         async with self.uow() as uow:
-            who = await resolve(uow, caller, self.clock.now())
-            cohort = await self._cohort(uow, who, [name])
-            require(cohort_role(caller, who.member, cohort), Role.INSTRUCTOR, "see the roster")
-            return await self._roster_lines(uow, cohort)
+            community = await uow.communities.find(platform, community_external_id)
+            if community is None:
+                raise CohortError(f"No community {platform}:{community_external_id} yet.")
+            cohort = await uow.cohorts.by_name(community.id, name)
+            if cohort is None:
+                raise CohortError(f"There is no cohort called `{name[:60]}` in that community.")
+            return roster_csv(cohort, await self._roster_lines(uow, cohort))
 
     # -- helpers ---------------------------------------------------------------------------
 

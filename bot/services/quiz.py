@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from rapidfuzz import process
 
 from bot.content.topics import TOPICS
-from bot.domain import LEVELS, Grade, Kind, Question, Verdict
+from bot.domain import LEVELS, Attempt, Grade, Kind, Question, Verdict
 from bot.ports import (
     Clock,
     NewAttempt,
@@ -93,7 +93,13 @@ def question_reply(question: Question, level: str | None, note: str | None = Non
     )
 
 
-def grade_reply(question: Question, result: Grade, points: int, counted: bool) -> Reply:
+def grade_reply(
+    question: Question,
+    result: Grade,
+    points: int,
+    counted: bool,
+    extra_buttons: tuple[Button, ...] = (),
+) -> Reply:
     verdict_word = {
         Verdict.CORRECT: "Correct",
         Verdict.PARTIAL: "Partly right",
@@ -120,20 +126,30 @@ def grade_reply(question: Question, result: Grade, points: int, counted: bool) -
         text=f"{verdict_word}: {result.score}/100 ({earned})",
         title="Your grade",
         fields=tuple(fields),
-        buttons=(Button("Next question", "quiz"),),
+        buttons=(*extra_buttons, Button("Next question", "quiz")),
         footer="/quiz for another question, /leaderboard to see the standings.",
     )
+
+
+# Called with every recorded attempt, in its transaction (practice reviews the member's
+# card); returns buttons to show under the grade (the self-rating ones).
+GradedHook = Callable[[UnitOfWork, Attempt], Awaitable[tuple[Button, ...]]]
 
 
 class QuizService:
     """Solo quizzes: `ask` serves a question, `answer` grades the member's pending one."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, rng: random.Random | None = None
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        rng: random.Random | None = None,
+        on_graded: GradedHook | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.rng = rng or random.Random()
+        self.on_graded = on_graded
 
     async def ask(self, caller: Caller, args: Sequence[str] = ()) -> Reply:
         """Serve a question matching `[topic] [level] [kind]` the member has not seen yet."""
@@ -175,13 +191,9 @@ class QuizService:
     async def answer(self, caller: Caller, text: str) -> Reply:
         """Grade `text` against the member's pending question and record the attempt."""
         answer = text.strip()
-        if not answer:
-            return error("That answer is empty. Type your answer, or /skip.")
-        if len(answer) > MAX_ANSWER_CHARS:
-            return error(
-                f"That answer is {len(answer):,} characters; the limit is {MAX_ANSWER_CHARS:,}. "
-                "Shorten it and send it again: your question is still waiting."
-            )
+        problem = answer_problem(answer)
+        if problem:
+            return error(problem)
         now = self.clock.now()
         async with self.uow() as uow:
             who = await resolve(uow, caller, now)
@@ -193,9 +205,9 @@ class QuizService:
                 await uow.pending.clear(who.member.id)
                 return error("That question is no longer available. Try /quiz for a new one.")
             result = grade(question, answer, pending.level)
-            recorded = await self._record(uow, who, question, pending, answer, result, now)
+            recorded, extra = await self._record(uow, who, question, pending, answer, result, now)
             await uow.pending.clear(who.member.id)
-        return grade_reply(question, result, recorded.points, recorded.counted)
+        return grade_reply(question, result, recorded.points, recorded.counted, extra)
 
     async def _record(
         self,
@@ -206,10 +218,11 @@ class QuizService:
         answer: str,
         result: Grade,
         now: datetime,
-    ) -> NewAttempt:
+    ) -> tuple[Attempt, tuple[Button, ...]]:
         """Store the attempt; only the first graded attempt per question per local day
         earns points, so repeating a question cannot farm the leaderboard."""
         local_date = who.local_date(now)
+        await work.attempts.lock_member(who.member.id, who.community.id)
         counted = not await work.attempts.has_counted(who.member.id, question.id, local_date)
         level = pending.level or question.level
         attempt = NewAttempt(
@@ -227,8 +240,39 @@ class QuizService:
             created_at=now,
             channel_id=pending.channel_id,
         )
-        await work.attempts.add(attempt)
-        return attempt
+        stored = await work.attempts.add(attempt)
+        buttons = await self.on_graded(work, stored) if self.on_graded else ()
+        return stored, buttons
+
+    async def submit(
+        self, caller: Caller, question_id: str, text: str, context: str = "quiz"
+    ) -> Reply:
+        """Grade an answer to a named question, as a platform button or form carries it.
+
+        Works without a pending question (a stale or double-clicked button still grades, and
+        the per-day rule keeps it from earning twice); clears the pending one if it matches.
+        """
+        answer = text.strip()
+        problem = answer_problem(answer)
+        if problem:
+            return error(problem)
+        now = self.clock.now()
+        async with self.uow() as uow:
+            who = await resolve(uow, caller, now)
+            question = await uow.questions.get(question_id)
+            if question is None or question.community_id not in (None, who.community.id):
+                return error("That question does not exist here. Try /quiz for a new one.")
+            pending = await uow.pending.get(who.member.id)
+            if pending is None or pending.question_id != question_id:
+                channel_id = who.channel.id if who.channel else None
+                pending = PendingQuestion(
+                    who.member.id, question_id, now, channel_id, None, context
+                )
+            else:
+                await uow.pending.clear(who.member.id)
+            result = grade(question, answer, pending.level)
+            recorded, extra = await self._record(uow, who, question, pending, answer, result, now)
+        return grade_reply(question, result, recorded.points, recorded.counted, extra)
 
     async def skip(self, caller: Caller) -> Reply:
         now = self.clock.now()
@@ -245,6 +289,18 @@ class QuizService:
             fields=(Field("Model answer", _clip(shown)),) if shown else (),
             buttons=(Button("Next question", "quiz"),),
         )
+
+
+def answer_problem(answer: str) -> str | None:
+    """Why an answer cannot be graded, in words for the member; None when it can."""
+    if not answer:
+        return "That answer is empty. Type your answer, or /skip."
+    if len(answer) > MAX_ANSWER_CHARS:
+        return (
+            f"That answer is {len(answer):,} characters; the limit is {MAX_ANSWER_CHARS:,}. "
+            "Shorten it and send it again: your question is still waiting."
+        )
+    return None
 
 
 def _empty_pool_message(filters: QuizFilters) -> str:

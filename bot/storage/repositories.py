@@ -30,6 +30,7 @@ from bot.ports import (
     NewQotdPost,
     PendingQuestion,
     PoolFilter,
+    PracticeCard,
     QotdAnswer,
     QotdPost,
     QotdSettings,
@@ -50,6 +51,7 @@ from bot.storage.tables import (
     MemberRow,
     MemberTotalRow,
     PendingQuestionRow,
+    PracticeCardRow,
     QotdAnswerRow,
     QotdPostRow,
     QotdSubscriptionRow,
@@ -193,6 +195,7 @@ class SqlMemberRepository:
             PendingQuestionRow,
             SeenQuestionRow,
             CohortMemberRow,
+            PracticeCardRow,
         ):
             await self.session.execute(delete(table).where(table.member_id == member_id))
         await self.session.execute(
@@ -302,6 +305,19 @@ class SqlQuestionRepository:
         )
         return [TopicCount(t, lv, k, int(n)) for t, lv, k, n in rows]
 
+    async def community_questions(self, community_id: int | None) -> list[Question]:
+        scope = (
+            QuestionRow.community_id.is_(None)
+            if community_id is None
+            else QuestionRow.community_id == community_id
+        )
+        rows = await self.session.execute(
+            select(QuestionRow.data, QuestionRow.community_id)
+            .where(QuestionRow.active.is_(True), scope)
+            .order_by(QuestionRow.id)
+        )
+        return [question_from_dict(data, owner) for data, owner in rows]
+
 
 class SqlAttemptRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -342,15 +358,19 @@ class SqlAttemptRepository:
             channel_id=row.channel_id,
         )
 
-    async def _fold_into_totals(self, attempt: NewAttempt) -> None:
-        """Lifetime totals and the streak. Every graded answer extends the streak; only
-        counted ones add points."""
+    async def lock_member(self, member_id: int, community_id: int) -> None:
+        """Serialise this member's answers until the transaction ends (PostgreSQL row lock;
+        SQLite's write lock already does it), so two processes cannot both count the same
+        question on the same day."""
+        await self._totals_row(member_id, community_id)
+
+    async def _totals_row(self, member_id: int, community_id: int) -> MemberTotalRow:
         table = MemberTotalRow.__table__
         await self.session.execute(
             insert_for(self.session, table)
             .values(
-                member_id=attempt.member_id,
-                community_id=attempt.community_id,
+                member_id=member_id,
+                community_id=community_id,
                 points=0,
                 answers=0,
                 correct=0,
@@ -360,16 +380,20 @@ class SqlAttemptRepository:
             )
             .on_conflict_do_nothing(index_elements=["member_id"])
         )
-        # Lock the row (PostgreSQL; SQLite already holds the write lock) so two answers of
-        # the same member in parallel cannot both read the old streak.
-        totals = (
+        return (
             await self.session.execute(
                 select(MemberTotalRow)
-                .where(MemberTotalRow.member_id == attempt.member_id)
+                .where(MemberTotalRow.member_id == member_id)
                 .with_for_update()
                 .execution_options(populate_existing=True)
             )
         ).scalar_one()
+
+    async def _fold_into_totals(self, attempt: NewAttempt) -> None:
+        """Lifetime totals and the streak. Every graded answer extends the streak; only
+        counted ones add points."""
+        table = MemberTotalRow.__table__
+        totals = await self._totals_row(attempt.member_id, attempt.community_id)
         streak, longest = next_streak(
             totals.current_streak, totals.longest_streak, totals.last_active_on, attempt.local_date
         )
@@ -1174,3 +1198,101 @@ class SqlQotdRepository:
             .order_by(QotdAnswerRow.score.desc(), QotdAnswerRow.created_at, QotdAnswerRow.id)
         )
         return [_answer(row, name) for row, name in rows]
+
+
+# -- spaced-repetition practice -----------------------------------------------------------
+
+
+def _card(row: PracticeCardRow) -> PracticeCard:
+    return PracticeCard(
+        member_id=row.member_id,
+        question_id=row.question_id,
+        community_id=row.community_id,
+        card=dict(row.card),
+        due=row.due,
+        state=row.state,
+        last_review=row.last_review,
+        attempt_id=row.attempt_id,
+        before=dict(row.before) if row.before else None,
+        rating=row.rating,
+        self_rated=row.self_rated,
+    )
+
+
+class SqlCardRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, member_id: int, question_id: str) -> PracticeCard | None:
+        row = await self.session.get(
+            PracticeCardRow, (member_id, question_id), populate_existing=True
+        )
+        return _card(row) if row else None
+
+    async def put(self, card: PracticeCard) -> None:
+        values = {
+            "community_id": card.community_id,
+            "due": card.due,
+            "state": card.state,
+            "last_review": card.last_review,
+            "card": card.card,
+            "attempt_id": card.attempt_id,
+            "before": card.before,
+            "rating": card.rating,
+            "self_rated": card.self_rated,
+        }
+        insert = insert_for(self.session, PracticeCardRow.__table__).values(
+            member_id=card.member_id, question_id=card.question_id, **values
+        )
+        await self.session.execute(
+            insert.on_conflict_do_update(index_elements=["member_id", "question_id"], set_=values)
+        )
+
+    def _active(self, member_id: int) -> Any:
+        return (
+            select(PracticeCardRow)
+            .join(QuestionRow, QuestionRow.id == PracticeCardRow.question_id)
+            .where(PracticeCardRow.member_id == member_id, QuestionRow.active.is_(True))
+            .execution_options(populate_existing=True)
+        )
+
+    async def for_member(
+        self, member_id: int, topic: str | None = None, due_by: datetime | None = None
+    ) -> list[PracticeCard]:
+        stmt = self._active(member_id)
+        if topic is not None:
+            stmt = stmt.where(QuestionRow.topic == topic)
+        if due_by is not None:
+            stmt = stmt.where(PracticeCardRow.due <= due_by)
+        rows = await self.session.execute(
+            stmt.order_by(PracticeCardRow.due, PracticeCardRow.question_id)
+        )
+        return [_card(row) for row in rows.scalars()]
+
+    async def count_due(self, member_id: int, before: datetime) -> int:
+        found = await self.session.execute(
+            select(func.count())
+            .select_from(PracticeCardRow)
+            .join(QuestionRow, QuestionRow.id == PracticeCardRow.question_id)
+            .where(
+                PracticeCardRow.member_id == member_id,
+                QuestionRow.active.is_(True),
+                PracticeCardRow.due < before,
+            )
+        )
+        return int(found.scalar_one())
+
+    async def reviewed_by(self, member_id: int, attempt_id: int | None) -> PracticeCard | None:
+        stmt = select(PracticeCardRow).where(
+            PracticeCardRow.member_id == member_id, PracticeCardRow.attempt_id.is_not(None)
+        )
+        if attempt_id is not None:
+            stmt = stmt.where(PracticeCardRow.attempt_id == attempt_id)
+        row = (
+            await self.session.execute(
+                stmt.order_by(PracticeCardRow.attempt_id.desc())
+                .limit(1)
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
+        return _card(row) if row else None

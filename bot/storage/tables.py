@@ -368,3 +368,27 @@ class QotdAnswerRow(Base):
     points: Mapped[int] = mapped_column(Integer)
     grade: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PracticeCardRow(Base):
+    """A member's spaced-repetition (FSRS) card for one question. `card` is the scheduler's
+    JSON; due, state and last_review repeat it to be queried. `before` is the card before
+    the review by graded attempt `attempt_id`, so a self-rating can replace that review."""
+
+    __tablename__ = "practice_cards"
+    __table_args__ = (Index("ix_practice_cards_member_due", "member_id", "due"),)
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    due: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[int] = mapped_column(Integer)
+    last_review: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    card: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # A plain column: attempts are deleted with the member, never on their own.
+    attempt_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    self_rated: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.repositories import (
     SqlAttemptRepository,
+    SqlCardRepository,
     SqlChannelRepository,
     SqlCohortRepository,
     SqlCommunityRepository,
@@ -44,6 +45,7 @@ class SqlAlchemyUnitOfWork:
         self.seen = SqlSeenRepository(session)
         self.subscriptions = SqlSubscriptionRepository(session)
         self.qotd = SqlQotdRepository(session)
+        self.cards = SqlCardRepository(session)
         await session.begin()
         return self
 

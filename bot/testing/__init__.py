@@ -37,6 +37,7 @@ from bot.ports import (
     NewQotdPost,
     PendingQuestion,
     PoolFilter,
+    PracticeCard,
     QotdAnswer,
     QotdPost,
     QotdSettings,
@@ -100,6 +101,7 @@ class InMemoryStore:
     qotd_posts: dict[int, QotdPost] = field(default_factory=dict)
     qotd_reveal_claims: dict[int, datetime] = field(default_factory=dict)
     qotd_answers: dict[tuple[int, int], QotdAnswer] = field(default_factory=dict)
+    cards: dict[tuple[int, str], PracticeCard] = field(default_factory=dict)
     next_id: dict[str, int] = field(default_factory=dict)
 
     def new_id(self, kind: str) -> int:
@@ -197,6 +199,8 @@ class FakeMemberRepository(_Repo):
         store.pending.pop(member_id, None)
         store.seen.pop(member_id, None)
         store.left.pop(member_id, None)
+        for key in [k for k in store.cards if k[0] == member_id]:
+            del store.cards[key]
         for members in store.cohort_members.values():
             members.discard(member_id)
         for cohort_id, cohort in list(store.cohorts.items()):
@@ -255,6 +259,16 @@ class FakeQuestionRepository(_Repo):
                 tally[key] = tally.get(key, 0) + 1
         return [TopicCount(t, lv, k, n) for (t, lv, k), n in sorted(tally.items())]
 
+    async def community_questions(self, community_id: int | None) -> list[Question]:
+        return sorted(
+            (
+                q
+                for q, _, active in self.store.questions.values()
+                if active and q.community_id == community_id
+            ),
+            key=lambda q: q.id,
+        )
+
 
 class FakeAttemptRepository(_Repo):
     async def add(self, attempt: NewAttempt) -> Attempt:
@@ -283,6 +297,10 @@ class FakeAttemptRepository(_Repo):
             totals.answers += 1
             totals.correct += attempt.verdict == Verdict.CORRECT.value
         return stored
+
+    async def lock_member(self, member_id: int, community_id: int) -> None:
+        # One event loop, and each unit of work publishes atomically: nothing to lock.
+        return None
 
     async def has_counted(self, member_id: int, question_id: str, local_date: date) -> bool:
         return any(
@@ -650,6 +668,45 @@ class FakeQotdRepository(_Repo):
         return sorted(mine, key=lambda a: (-a.score, a.created_at))
 
 
+class FakeCardRepository(_Repo):
+    """practice_cards, joined to the questions for `active` and `topic` as the SQL is."""
+
+    def _active(self, member_id: int, topic: str | None) -> list[PracticeCard]:
+        mine = []
+        for (owner, question_id), card in self.store.cards.items():
+            found = self.store.questions.get(question_id)
+            if owner != member_id or found is None or not found[2]:
+                continue
+            if topic is None or found[0].topic == topic:
+                mine.append(card)
+        return sorted(mine, key=lambda c: (c.due, c.question_id))
+
+    async def get(self, member_id: int, question_id: str) -> PracticeCard | None:
+        return self.store.cards.get((member_id, question_id))
+
+    async def put(self, card: PracticeCard) -> None:
+        self.store.cards[(card.member_id, card.question_id)] = card
+
+    async def for_member(
+        self, member_id: int, topic: str | None = None, due_by: datetime | None = None
+    ) -> list[PracticeCard]:
+        cards = self._active(member_id, topic)
+        return [c for c in cards if due_by is None or c.due <= due_by]
+
+    async def count_due(self, member_id: int, before: datetime) -> int:
+        return sum(c.due < before for c in self._active(member_id, None))
+
+    async def reviewed_by(self, member_id: int, attempt_id: int | None) -> PracticeCard | None:
+        reviewed = [
+            c
+            for (owner, _), c in self.store.cards.items()
+            if owner == member_id
+            and c.attempt_id is not None
+            and (attempt_id is None or c.attempt_id == attempt_id)
+        ]
+        return max(reviewed, key=lambda c: c.attempt_id or 0, default=None)
+
+
 class FakeUnitOfWork:
     def __init__(self, store: InMemoryStore) -> None:
         self.store = store
@@ -665,6 +722,7 @@ class FakeUnitOfWork:
         self.seen = FakeSeenRepository(self)
         self.subscriptions = FakeSubscriptionRepository(self)
         self.qotd = FakeQotdRepository(self)
+        self.cards = FakeCardRepository(self)
 
     async def __aenter__(self) -> Self:
         self.working = copy.deepcopy(self.store)
@@ -751,7 +809,7 @@ class ThrottledFakeChat(FakeChat):
         now = self._monotonic()
         self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
         self._last = now
-        if self._tokens < 1:
+        if self._tokens < 1 - 1e-9:  # float dust is not a second request
             self.refused += 1
             raise RateLimited((1 - self._tokens) / self.rate)
         self._tokens -= 1

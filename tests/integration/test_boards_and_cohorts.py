@@ -216,3 +216,18 @@ async def test_bad_leaderboard_and_cohort_input(any_core):
     ):
         reply = await any_core.cohorts.command(ADMIN, args)
         assert reply.error, args
+
+
+async def test_double_click_grades_twice_but_earns_once(any_core):
+    first = await any_core.quiz.submit(who("ann"), "nlp-basics-sample-gpt3", "A")
+    second = await any_core.quiz.submit(who("ann"), "nlp-basics-sample-gpt3", "A")
+    assert "+10 points" in first.text and "no points" in second.text
+    lines = await board(any_core, who("ann"))
+    assert lines[0].startswith("  1. ann — 10 pts, 1 answered")
+
+
+async def test_submit_refuses_unknown_and_foreign_questions(any_core):
+    missing = await any_core.quiz.submit(who("ann"), "no-such-question", "A")
+    assert missing.error and "does not exist here" in missing.text
+    empty = await any_core.quiz.submit(who("ann"), "nlp-basics-sample-gpt3", "  ")
+    assert empty.error

@@ -6,13 +6,12 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from bot.domain import ALL_TIME_START, LeaderboardScope, LeaderboardWindow
 from bot.ports import BoardKey, NewAttempt, PendingQuestion, PoolFilter
 from bot.services.context import Caller
-from alembic.script import ScriptDirectory
-
 from bot.storage.engine import alembic_config, migrate
 
 CALLER = Caller("console", "local", "alice", "alice", "terminal")
