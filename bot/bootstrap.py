@@ -61,7 +61,9 @@ def build_core(
         catalog=CatalogService(uow, clock),
         cohorts=CohortService(uow, clock),
         privacy=PrivacyService(uow, clock),
-        qotd=QotdService(uow, clock, chat, grace=qotd_grace, rng=rng),
+        qotd=QotdService(
+            uow, clock, chat, grace=qotd_grace, rng=rng, on_graded=practice.review_attempt
+        ),
         practice=practice,
     )
 

@@ -49,6 +49,7 @@ from bot.ports import (
 )
 from bot.services.context import Caller, resolve
 from bot.services.points import points_for
+from bot.services.quiz import GradedHook
 from bot.services.scoring import grade
 from bot.views import Button, Field, Reply, error
 
@@ -448,9 +449,11 @@ class QotdService:
         grace: timedelta = DEFAULT_GRACE,
         rng: random.Random | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
+        on_graded: GradedHook | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
+        self.on_graded = on_graded
         self.chat: ChatPort = chat or UnconnectedChat()
         self.grace = grace
         self.rng = rng or random.Random()
@@ -686,6 +689,7 @@ class QotdService:
                 )
             result = grade(question, answer, level)
             local_date = who.local_date(now)
+            await uow.attempts.lock_member(who.member.id, who.community.id)
             counted = not await uow.attempts.has_counted(who.member.id, question.id, local_date)
             points = points_for(result, level or question.level) if counted else 0
             stored = QotdAnswer(
@@ -704,7 +708,7 @@ class QotdService:
                 first = await uow.qotd.answer_for(post.id, who.member.id)
                 assert first is not None
                 return grade_reply(question, first, again=True)
-            await uow.attempts.add(
+            attempt = await uow.attempts.add(
                 NewAttempt(
                     community_id=who.community.id,
                     member_id=who.member.id,
@@ -721,6 +725,10 @@ class QotdService:
                     channel_id=post.channel_id,
                 )
             )
+            if self.on_graded is not None:
+                # The daily question also schedules the member's practice card; the
+                # self-rating buttons belong after the reveal, so they are not shown here.
+                await self.on_graded(uow, attempt)
             pending = await uow.pending.get(who.member.id)
             if pending is not None and pending.context == "qotd":
                 await uow.pending.clear(who.member.id)

@@ -408,3 +408,15 @@ def _right_answer(post_text: str) -> str:
         "Stemming strips suffixes with heuristic rules and can produce non-words; "
         "lemmatization returns the dictionary form."
     )
+
+
+async def test_a_daily_answer_schedules_the_practice_card(world):
+    await world.run("/qotd setup 09:00 levels=junior topics=nlp-basics")
+    world.clock.set(at(MONDAY, 9))
+    await world.qotd.tick(at(MONDAY, 9))
+    question = world.questions_posted()[0]
+    await world.core.handle(ALICE, "qotd", ("answer", _right_answer(question)))
+    [attempt] = world.uow.store.attempts
+    async with world.uow() as uow:
+        card = await uow.cards.get(attempt.member_id, attempt.question_id)
+    assert card is not None and card.due > at(MONDAY, 9)
