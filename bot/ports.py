@@ -278,7 +278,7 @@ class CohortRepository(Protocol):
 
     async def by_name(self, community_id: int, name: str) -> Cohort | None: ...
 
-    async def list(self, community_id: int) -> list[Cohort]: ...
+    async def in_community(self, community_id: int) -> list[Cohort]: ...
 
     async def update(self, cohort: Cohort) -> None: ...
 
@@ -514,18 +514,41 @@ class QotdRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction. `async with uow:` commits on success, rolls back on error."""
 
-    communities: CommunityRepository
-    channels: ChannelRepository
-    members: MemberRepository
-    questions: QuestionRepository
-    attempts: AttemptRepository
-    leaderboard: LeaderboardRepository
-    cohorts: CohortRepository
-    pending: PendingRepository
-    seen: SeenRepository
-    subscriptions: SubscriptionRepository
-    qotd: QotdRepository
-    cards: CardRepository
+    @property
+    def communities(self) -> CommunityRepository: ...
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def members(self) -> MemberRepository: ...
+
+    @property
+    def questions(self) -> QuestionRepository: ...
+
+    @property
+    def attempts(self) -> AttemptRepository: ...
+
+    @property
+    def leaderboard(self) -> LeaderboardRepository: ...
+
+    @property
+    def cohorts(self) -> CohortRepository: ...
+
+    @property
+    def pending(self) -> PendingRepository: ...
+
+    @property
+    def seen(self) -> SeenRepository: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository: ...
+
+    @property
+    def qotd(self) -> QotdRepository: ...
+
+    @property
+    def cards(self) -> CardRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -66,7 +66,7 @@ def _question_id_at(raw: Any, index: int) -> str | None:
     return str(qid) if qid is not None else None
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: Any) -> str:
     message = str(error.get("msg", "invalid"))
     return message.removeprefix("Value error, ")
 

@@ -147,7 +147,7 @@ class CohortService:
     async def command(self, caller: Caller, args: Sequence[str]) -> Reply:
         """`/cohort SUBCOMMAND ...`: every cohort action, with role checks."""
         if not args:
-            return await self.list(caller)
+            args = ["list"]
         action, rest = args[0].casefold(), list(args[1:])
         handlers = {
             "list": self._list,
@@ -173,9 +173,6 @@ class CohortService:
                 return await handler(uow, caller, who, rest)
         except (CohortError, PermissionDenied) as exc:
             return error(str(exc))
-
-    async def list(self, caller: Caller) -> Reply:
-        return await self.command(caller, ["list"])
 
     async def export_csv(self, platform: str, community_external_id: str, name: str) -> str:
         """Operator export (`prepbot cohort export`): the roster CSV of a named cohort.
@@ -227,7 +224,7 @@ class CohortService:
     # -- actions ---------------------------------------------------------------------------
 
     async def _list(self, uow: UnitOfWork, caller: Caller, who: Resolved, rest: list[str]) -> Reply:
-        cohorts = await uow.cohorts.list(who.community.id)
+        cohorts = await uow.cohorts.in_community(who.community.id)
         if not cohorts:
             return Reply(
                 text="No cohorts yet. An admin can create one: /cohort create NAME", title="Cohorts"
@@ -246,7 +243,7 @@ class CohortService:
     async def _create(
         self, uow: UnitOfWork, caller: Caller, who: Resolved, rest: list[str]
     ) -> Reply:
-        cohorts = await uow.cohorts.list(who.community.id)
+        cohorts = await uow.cohorts.in_community(who.community.id)
         require(community_role(caller, who.member, cohorts), Role.INSTRUCTOR, "create cohorts")
         if not rest or not NAME.match(rest[0]):
             raise CohortError("Give the cohort a name: letters, digits, spaces, . and -, up to 60.")

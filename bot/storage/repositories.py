@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, case, delete, func, literal, or_, select, update
+from sqlalchemy import and_, case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,7 +60,7 @@ from bot.storage.tables import (
 )
 
 
-def insert_for(session: AsyncSession, table: Table) -> Any:
+def insert_for(session: AsyncSession, table: Any) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT on both SQLite and PostgreSQL."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
@@ -407,7 +407,9 @@ class SqlAttemptRepository:
             values["answers"] = table.c.answers + 1
             values["correct"] = table.c.correct + int(attempt.verdict == Verdict.CORRECT.value)
         await self.session.execute(
-            update(table).where(table.c.member_id == attempt.member_id).values(**values)
+            update(MemberTotalRow)
+            .where(MemberTotalRow.member_id == attempt.member_id)
+            .values(**values)
         )
 
     async def _fold_into_boards(self, attempt: NewAttempt) -> None:
@@ -484,7 +486,7 @@ class SqlAttemptRepository:
     ) -> list[AttemptSummary]:
         if not member_ids:
             return []
-        conditions = [AttemptRow.member_id.in_(list(member_ids))]
+        conditions: list[Any] = [AttemptRow.member_id.in_(list(member_ids))]
         if since is not None:
             conditions.append(AttemptRow.local_date >= since)
         if until is not None:
@@ -687,7 +689,7 @@ class SqlCohortRepository:
         ).scalar_one_or_none()
         return _cohort(row) if row else None
 
-    async def list(self, community_id: int) -> list[Cohort]:
+    async def in_community(self, community_id: int) -> list[Cohort]:
         rows = await self.session.execute(
             select(CohortRow).where(CohortRow.community_id == community_id).order_by(CohortRow.name)
         )

@@ -27,6 +27,20 @@ class SqlAlchemyUnitOfWork:
     """`async with uow:` opens a transaction; it commits when the block ends without an
     exception and rolls back otherwise."""
 
+    # Repositories, bound to this unit of work's session on entry.
+    communities: SqlCommunityRepository
+    channels: SqlChannelRepository
+    members: SqlMemberRepository
+    questions: SqlQuestionRepository
+    attempts: SqlAttemptRepository
+    leaderboard: SqlLeaderboardRepository
+    cohorts: SqlCohortRepository
+    pending: SqlPendingRepository
+    seen: SqlSeenRepository
+    subscriptions: SqlSubscriptionRepository
+    qotd: SqlQotdRepository
+    cards: SqlCardRepository
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._session: AsyncSession | None = None

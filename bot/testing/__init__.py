@@ -385,8 +385,11 @@ class FakeLeaderboardRepository(_Repo):
             cell[0] += a.points
             cell[1] += 1
             cell[2] += a.verdict is Verdict.CORRECT
-        rows = sorted(
-            ((mid, store.members[mid].display_name, *cell) for mid, cell in tally.items()),
+        rows: list[tuple[int, str, int, int, int]] = sorted(
+            (
+                (mid, store.members[mid].display_name, cell[0], cell[1], cell[2])
+                for mid, cell in tally.items()
+            ),
             key=lambda r: (-r[2], r[1], r[0]),
         )
         ranked: list[LeaderboardRow] = []
@@ -428,7 +431,7 @@ class FakeCohortRepository(_Repo):
             None,
         )
 
-    async def list(self, community_id: int) -> list[Cohort]:
+    async def in_community(self, community_id: int) -> list[Cohort]:
         return sorted(
             (c for c in self.store.cohorts.values() if c.community_id == community_id),
             key=lambda c: c.name,
