@@ -28,8 +28,13 @@ migrate: $(STAMP_RUN)
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest -q
 
+# The ASAG data set is benchmark-only and lives outside the project (../shared in CI).
+ASAG_DATA ?= ../shared/benchmarks/asag/mohler.csv
+
 bench: $(STAMP_DEV)
 	$(BIN)/prepbot bench all
+	@if [ -f "$(ASAG_DATA)" ]; then $(BIN)/prepbot bench asag --data "$(ASAG_DATA)"; \
+	else echo "skipping bench asag: no data at $(ASAG_DATA) (set ASAG_DATA=PATH)"; fi
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check bot adapters tests migrations

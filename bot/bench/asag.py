@@ -26,7 +26,6 @@ from pathlib import Path
 from bot.domain import Kind, Question
 from bot.services.scoring import grade, similarity, split_key_points
 
-DEFAULT_PATH = "shared/benchmarks/asag/mohler.csv"
 KEYPOINT_WEIGHT = 0.5
 """Share of the key-point grade in the benchmark score; the rest is `similarity` (0-100)."""
 
@@ -124,29 +123,17 @@ def run(data_path: str, limit: int | None = None) -> dict[str, float | int]:
     }
 
 
-def resolve(path: str) -> Path | None:
-    """`path` as given, else relative to the repository's parent (where shared/ lives in CI)."""
-    given = Path(path)
-    if given.exists():
-        return given
-    if not given.is_absolute():
-        repo = Path(__file__).resolve().parents[2]
-        for base in (repo, repo.parent):
-            if (base / given).exists():
-                return base / given
-    return None
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="prepbot bench asag", description=__doc__)
-    parser.add_argument("path", nargs="?", default=DEFAULT_PATH)
+    parser.add_argument(
+        "--data", required=True, help="a Mohler-style CSV (question, desired_answer, ...)"
+    )
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args(argv)
-    path = resolve(args.path)
-    if path is None:
-        print(f"ASAG data not found: {args.path}", file=sys.stderr)
+    if not Path(args.data).is_file():
+        print(f"ASAG data not found: {args.data}", file=sys.stderr)
         return 2
-    result = run(str(path), args.limit)
+    result = run(args.data, args.limit)
     print(
         f"ASAG benchmark: {result['n']} answers, {result['questions']} questions, "
         f"{result['seconds']} s"

@@ -65,7 +65,7 @@ def test_main_prints_table_and_json_last(
 ) -> None:
     data = tmp_path / "mini.csv"
     _write(data)
-    assert asag.main([str(data)]) == 0
+    assert asag.main(["--data", str(data)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert any("Sultan" in line for line in lines)
     last = json.loads(lines[-1])
@@ -73,4 +73,4 @@ def test_main_prints_table_and_json_last(
 
 
 def test_main_missing_file(tmp_path: Path) -> None:
-    assert asag.main([str(tmp_path / "nope.csv")]) == 2
+    assert asag.main(["--data", str(tmp_path / "nope.csv")]) == 2
