@@ -86,14 +86,9 @@ class SqlCommunityRepository:
             .on_conflict_do_nothing(index_elements=["platform", "external_id"])
         )
         await self.session.execute(stmt)
-        row = (
-            await self.session.execute(
-                select(CommunityRow).where(
-                    CommunityRow.platform == platform, CommunityRow.external_id == external_id
-                )
-            )
-        ).scalar_one()
-        return _community(row)
+        community = await self.find(platform, external_id)
+        assert community is not None  # inserted or already there, in this transaction
+        return community
 
     async def get(self, community_id: int) -> Community | None:
         row = await self.session.get(CommunityRow, community_id)
@@ -108,6 +103,10 @@ class SqlCommunityRepository:
             )
         ).scalar_one_or_none()
         return _community(row) if row else None
+
+
+def _member(row: MemberRow) -> Member:
+    return Member(row.id, row.community_id, row.external_id, row.display_name)
 
 
 def _community(row: CommunityRow) -> Community:
@@ -157,18 +156,13 @@ class SqlMemberRepository:
             set_={"display_name": insert.excluded.display_name},
         )
         await self.session.execute(stmt)
-        row = (
-            await self.session.execute(
-                select(MemberRow).where(
-                    MemberRow.community_id == community_id, MemberRow.external_id == external_id
-                )
-            )
-        ).scalar_one()
-        return Member(row.id, row.community_id, row.external_id, row.display_name)
+        member = await self.find(community_id, external_id)
+        assert member is not None  # inserted or updated just above, in this transaction
+        return member
 
     async def get(self, member_id: int) -> Member | None:
         row = await self.session.get(MemberRow, member_id)
-        return Member(row.id, row.community_id, row.external_id, row.display_name) if row else None
+        return _member(row) if row else None
 
     async def find(self, community_id: int, external_id: str) -> Member | None:
         row = (
@@ -178,7 +172,7 @@ class SqlMemberRepository:
                 )
             )
         ).scalar_one_or_none()
-        return Member(row.id, row.community_id, row.external_id, row.display_name) if row else None
+        return _member(row) if row else None
 
     async def set_left(self, member_id: int, left_at: datetime | None) -> None:
         await self.session.execute(
