@@ -55,14 +55,14 @@ def build_core(
     """The core with every service; `chat` is where scheduled posts (QOTD) go."""
     practice = PracticeService(uow, clock, rng)
     return Prepbot(
-        quiz=QuizService(uow, clock, rng, on_graded=practice.review_attempt),
+        quiz=QuizService(uow, clock, rng, on_graded=practice.review_attempts),
         leaderboard=LeaderboardService(uow, clock),
         stats=StatsService(uow, clock),
         catalog=CatalogService(uow, clock),
         cohorts=CohortService(uow, clock),
         privacy=PrivacyService(uow, clock),
         qotd=QotdService(
-            uow, clock, chat, grace=qotd_grace, rng=rng, on_graded=practice.review_attempt
+            uow, clock, chat, grace=qotd_grace, rng=rng, on_graded=practice.review_attempts
         ),
         practice=practice,
     )
@@ -87,6 +87,8 @@ class Runtime:
     async def close(self) -> None:
         if self.qotd_jobs is not None:
             self.qotd_jobs.stop()
+        # Answers already submitted are recorded before the database goes away.
+        await self.core.quiz.answers.drain()
         await self.engine.dispose()
 
 

@@ -196,11 +196,24 @@ class CommunityRepository(Protocol):
 class ChannelRepository(Protocol):
     async def get_or_create(self, community_id: int, external_id: str, name: str) -> Channel: ...
 
+    async def get_or_create_many(
+        self, community_id: int, external_ids: Sequence[str]
+    ) -> dict[str, Channel]:
+        """Every named channel of the community, created where missing, by external id."""
+        ...
+
 
 class MemberRepository(Protocol):
     async def get_or_create(
         self, community_id: int, external_id: str, display_name: str, now: datetime
     ) -> Member: ...
+
+    async def get_or_create_many(
+        self, community_id: int, names: dict[str, str], now: datetime
+    ) -> dict[str, Member]:
+        """Members by external id (`names` maps external id to display name), created
+        where missing; a changed display name is updated to the one given."""
+        ...
 
     async def get(self, member_id: int) -> Member | None: ...
 
@@ -223,6 +236,10 @@ class QuestionRepository(Protocol):
 
     async def get(self, question_id: str) -> Question | None: ...
 
+    async def get_many(self, question_ids: Sequence[str]) -> dict[str, Question]:
+        """The stored questions among `question_ids` (active or retired), by id."""
+        ...
+
     async def pool(self, pool: PoolFilter) -> list[str]:
         """Ids of active questions matching the filter, shipped or the community's own."""
         ...
@@ -241,6 +258,11 @@ class AttemptRepository(Protocol):
         cohorts whose dates cover it; day, week, month and all time)."""
         ...
 
+    async def add_many(self, attempts: Sequence[NewAttempt]) -> list[Attempt]:
+        """`add` for several attempts in one go, in order (a member's streak and totals
+        follow the order given); returns them stored, in the same order."""
+        ...
+
     async def progress(self, member_id: int) -> MemberProgress | None: ...
 
     async def for_members(
@@ -252,7 +274,18 @@ class AttemptRepository(Protocol):
         ends; call before `has_counted`."""
         ...
 
+    async def lock_members(self, members: Sequence[tuple[int, int]]) -> None:
+        """`lock_member` for several (member id, community id) pairs, in an order that
+        cannot deadlock with another transaction doing the same."""
+        ...
+
     async def has_counted(self, member_id: int, question_id: str, local_date: date) -> bool: ...
+
+    async def counted_keys(
+        self, keys: Sequence[tuple[int, str, date]]
+    ) -> set[tuple[int, str, date]]:
+        """Which (member id, question id, local date) keys already have a counted attempt."""
+        ...
 
     async def accuracy_by_topic(self, member_id: int) -> list[TopicAccuracy]: ...
 
@@ -322,8 +355,18 @@ class PracticeCard:
 class CardRepository(Protocol):
     async def get(self, member_id: int, question_id: str) -> PracticeCard | None: ...
 
+    async def get_many(
+        self, keys: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], PracticeCard]:
+        """The cards among (member id, question id) keys that exist, by key."""
+        ...
+
     async def put(self, card: PracticeCard) -> None:
         """Insert or replace the member's card for the question."""
+        ...
+
+    async def put_many(self, cards: Sequence[PracticeCard]) -> None:
+        """`put` for several cards (at most one per key)."""
         ...
 
     async def for_member(
@@ -348,7 +391,11 @@ class PendingRepository(Protocol):
 
     async def get(self, member_id: int) -> PendingQuestion | None: ...
 
+    async def get_many(self, member_ids: Sequence[int]) -> dict[int, PendingQuestion]: ...
+
     async def clear(self, member_id: int) -> bool: ...
+
+    async def clear_many(self, member_ids: Sequence[int]) -> None: ...
 
 
 class SeenRepository(Protocol):

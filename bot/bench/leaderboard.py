@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -28,17 +29,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Index, Table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.bootstrap import build_core
 from bot.config import PROJECT_ROOT
 from bot.content.loader import load_packs
 from bot.domain import LeaderboardScope, LeaderboardWindow
 from bot.ports import BoardKey
 from bot.services.context import Caller
-from bot.services.quiz import QuizService
 from bot.storage.engine import create_engine, migrate
+from bot.storage.tables import AttemptRow, BoardTotalRow
 from bot.storage.uow import SqlAlchemyUnitOfWorkFactory
 from bot.testing import FakeClock
 
@@ -81,54 +83,66 @@ def _period(dialect: str, window: LeaderboardWindow) -> str:
     return "date(local_date, 'start of month')"
 
 
+def _series(pg: bool, n: int) -> str:
+    if pg:
+        return f"SELECT g AS i FROM generate_series(1, {n}) AS g"
+    return (
+        f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) "
+        "SELECT i FROM s"
+    )
+
+
 async def build(engine: AsyncEngine, members: int, attempts: int, question_ids: list[str]) -> None:
+    """Bulk-load the data set the way a DBA would: secondary indexes dropped during the load
+    and rebuilt after, one transaction per step, then fresh planner statistics. The rows are
+    the ones the answer path would have written for the same attempts."""
     dialect = engine.dialect.name
     pg = dialect == "postgresql"
     now = "now()" if pg else "datetime('now')"
     cohorts = max(1, members // (2 * COHORT_SIZE))
     rand = "random()" if pg else "(abs(random()) / 9223372036854775807.0)"
+    yes = "true" if pg else "1"
+    indexes: list[Index] = []
+    for table in (AttemptRow.__table__, BoardTotalRow.__table__):
+        assert isinstance(table, Table)
+        indexes.extend(table.indexes)
 
-    def series(n: int) -> str:
-        if pg:
-            return f"SELECT g AS i FROM generate_series(1, {n}) AS g"
-        return (
-            f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) "
-            "SELECT i FROM s"
-        )
+    async with engine.connect() as conn:
+        if not pg:
+            # A large page cache for the load only; the bot's own connections keep theirs.
+            await conn.exec_driver_sql("PRAGMA cache_size=-2000000")
+        await conn.commit()
 
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO communities (id, platform, external_id, name, timezone, created_at, "
-                f"hide_departed) VALUES (1, 'bench', 'bench', 'Bench', 'UTC', {now}, "
-                f"{'true' if pg else '1'})"
-            )
+        async def step(sql: str) -> None:
+            async with conn.begin():
+                await conn.execute(text(sql))
+
+        async with conn.begin():
+            for index in indexes:
+                await conn.run_sync(index.drop)
+        await step(
+            "INSERT INTO communities (id, platform, external_id, name, timezone, created_at, "
+            f"hide_departed) VALUES (1, 'bench', 'bench', 'Bench', 'UTC', {now}, {yes})"
         )
-        await conn.execute(
-            text(
-                f"INSERT INTO channels (id, community_id, external_id, name) SELECT i, 1, "
-                f"'c' || i, 'channel' FROM ({series(CHANNELS)}) AS t"
-            )
+        await step(
+            f"INSERT INTO channels (id, community_id, external_id, name) SELECT i, 1, "
+            f"'c' || i, 'channel' FROM ({_series(pg, CHANNELS)}) AS t"
         )
-        await conn.execute(
-            text(
-                "INSERT INTO members (id, community_id, external_id, display_name, created_at) "
-                f"SELECT i, 1, 'm' || i, 'member ' || i, {now} FROM ({series(members)}) AS t"
-            )
+        # One member in a hundred has left the server: boards hide them.
+        await step(
+            "INSERT INTO members (id, community_id, external_id, display_name, created_at, "
+            f"left_at) SELECT i, 1, 'm' || i, 'member ' || i, {now}, CASE WHEN i % 100 = 0 "
+            f"THEN {now} END FROM ({_series(pg, members)}) AS t"
         )
-        await conn.execute(
-            text(
-                "INSERT INTO cohorts (id, community_id, name, created_at) "
-                f"SELECT i, 1, 'cohort ' || i, {now} FROM ({series(cohorts)}) AS t"
-            )
+        await step(
+            "INSERT INTO cohorts (id, community_id, name, created_at) "
+            f"SELECT i, 1, 'cohort ' || i, {now} FROM ({_series(pg, cohorts)}) AS t"
         )
         # The first half of the members are in cohorts of COHORT_SIZE.
-        await conn.execute(
-            text(
-                "INSERT INTO cohort_members (cohort_id, member_id, joined_at) "
-                f"SELECT ((i - 1) / {COHORT_SIZE}) + 1, i, {now} "
-                f"FROM ({series(cohorts * COHORT_SIZE)}) AS t"
-            )
+        await step(
+            "INSERT INTO cohort_members (cohort_id, member_id, joined_at) "
+            f"SELECT ((i - 1) / {COHORT_SIZE}) + 1, i, {now} "
+            f"FROM ({_series(pg, cohorts * COHORT_SIZE)}) AS t"
         )
         case = " ".join(f"WHEN {n} THEN '{qid}'" for n, qid in enumerate(question_ids))
         day = (
@@ -136,57 +150,90 @@ async def build(engine: AsyncEngine, members: int, attempts: int, question_ids: 
             if pg
             else f"date('{FIRST_DAY}', '+' || CAST({rand} * {DAYS} AS INTEGER) || ' days')"
         )
-        await conn.execute(
-            text(
-                "INSERT INTO attempts (community_id, member_id, channel_id, question_id, topic, "
-                "answer, score, verdict, points, counted, context, local_date, created_at) "
-                "SELECT 1, member_id, (member_id % "
-                f"{CHANNELS}) + 1, CASE (i % {len(question_ids)}) {case} END, 'bench', '', "
-                "points * 5, CASE WHEN points >= 14 THEN 'correct' WHEN points >= 7 THEN "
-                f"'partial' ELSE 'incorrect' END, points, {'true' if pg else '1'}, 'bench', "
-                f"{day}, {now} FROM (SELECT i, CAST(floor({rand} * {members}) AS INTEGER) + 1 "
-                f"AS member_id, CAST(floor({rand} * 21) AS INTEGER) AS points "
-                f"FROM ({series(attempts)}) AS t) AS a"
-            )
+        await step(
+            "INSERT INTO attempts (community_id, member_id, channel_id, question_id, topic, "
+            "answer, score, verdict, points, counted, context, local_date, created_at) "
+            "SELECT 1, member_id, (member_id % "
+            f"{CHANNELS}) + 1, CASE (i % {len(question_ids)}) {case} END, 'bench', '', "
+            "points * 5, CASE WHEN points >= 14 THEN 'correct' WHEN points >= 7 THEN "
+            f"'partial' ELSE 'incorrect' END, points, {yes}, 'bench', "
+            f"{day}, {now} FROM (SELECT i, CAST(floor({rand} * {members}) AS INTEGER) + 1 "
+            f"AS member_id, CAST(floor({rand} * 21) AS INTEGER) AS points "
+            f"FROM ({_series(pg, attempts)}) AS t) AS a"
         )
+        # Every board derives from per-member, per-day sums: aggregate the attempts once.
+        await step(
+            "CREATE TABLE bench_daily AS SELECT member_id, channel_id, local_date, "
+            "SUM(points) AS points, COUNT(*) AS answers, SUM(CASE WHEN verdict = 'correct' "
+            "THEN 1 ELSE 0 END) AS correct FROM attempts GROUP BY member_id, channel_id, "
+            "local_date"
+        )
+        await step(
+            "INSERT INTO member_totals (member_id, community_id, points, answers, correct, "
+            "current_streak, longest_streak, last_active_on) SELECT member_id, 1, SUM(points), "
+            "SUM(answers), SUM(correct), 1, 1, MAX(local_date) FROM bench_daily "
+            "GROUP BY member_id"
+        )
+        sources = {
+            LeaderboardScope.COMMUNITY: ("0", "bench_daily d"),
+            LeaderboardScope.CHANNEL: ("d.channel_id", "bench_daily d"),
+            LeaderboardScope.COHORT: (
+                "cm.cohort_id",
+                "bench_daily d JOIN cohort_members cm ON cm.member_id = d.member_id",
+            ),
+        }
         for window in LeaderboardWindow:
-            period = _period(dialect, window)
-            sources = {
-                LeaderboardScope.COMMUNITY: ("0", "attempts"),
-                LeaderboardScope.CHANNEL: ("channel_id", "attempts"),
-                LeaderboardScope.COHORT: (
-                    "cm.cohort_id",
-                    "attempts JOIN cohort_members cm ON cm.member_id = attempts.member_id",
-                ),
-            }
+            period = _period(dialect, window).replace("local_date", "d.local_date")
             for scope, (scope_id, source) in sources.items():
                 # Constants (the community's scope id 0, all time's start) are not grouped on.
                 keys = [scope_id] if scope is not LeaderboardScope.COMMUNITY else []
                 if window is not LeaderboardWindow.ALL:
                     keys.append(period)
-                group = ", ".join([*keys, "attempts.member_id"])
-                await conn.execute(
-                    text(
-                        "INSERT INTO board_totals (community_id, scope, scope_id, period, "
-                        "period_start, member_id, points, answers, correct) "
-                        f"SELECT 1, '{scope.value}', {scope_id}, '{window.value}', {period}, "
-                        "attempts.member_id, SUM(points), COUNT(*), SUM(CASE WHEN verdict = "
-                        f"'correct' THEN 1 ELSE 0 END) FROM {source} "
-                        f"GROUP BY {group}"
-                    )
+                group = ", ".join([*keys, "d.member_id"])
+                await step(
+                    "INSERT INTO board_totals (community_id, scope, scope_id, period, "
+                    "period_start, member_id, points, answers, correct) "
+                    f"SELECT 1, '{scope.value}', {scope_id}, '{window.value}', {period}, "
+                    "d.member_id, SUM(d.points), SUM(d.answers), SUM(d.correct) "
+                    f"FROM {source} GROUP BY {group}"
                 )
+        await step("DROP TABLE bench_daily")
+        await step(
+            "INSERT INTO board_point_counts (community_id, scope, scope_id, period, "
+            "period_start, points, members, departed) SELECT b.community_id, b.scope, "
+            "b.scope_id, b.period, b.period_start, b.points, COUNT(*), SUM(CASE WHEN "
+            "m.left_at IS NULL THEN 0 ELSE 1 END) FROM board_totals b JOIN members m ON "
+            "m.id = b.member_id GROUP BY b.community_id, b.scope, b.scope_id, b.period, "
+            "b.period_start, b.points"
+        )
+        async with conn.begin():
+            for index in indexes:
+                await conn.run_sync(index.create)
         if pg:
-            for table in ("members", "channels", "cohorts", "communities"):
-                await conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT MAX(id) FROM {table}))"
+            async with conn.begin():
+                for name in ("members", "channels", "cohorts", "communities"):
+                    await conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                            f"(SELECT MAX(id) FROM {name}))"
+                        )
                     )
-                )
-            await conn.execute(text("ANALYZE"))
-    if not pg:
+    if pg:
+        # VACUUM sets the visibility map, so counts are index-only scans, as autovacuum
+        # keeps them on a live database; it cannot run inside a transaction.
+        async with engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.exec_driver_sql("VACUUM ANALYZE")
+    else:
         async with engine.connect() as conn:
             await conn.exec_driver_sql("ANALYZE")
+            await conn.commit()
+            # Fold the load's write-ahead log into the database now, not into the first
+            # timed transactions.
+            # Outside any transaction, which SQLAlchemy would open (BEGIN IMMEDIATE) first.
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            await raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 async def time_boards(
@@ -238,11 +285,12 @@ async def time_naive(engine: AsyncEngine, samples: int) -> float:
 async def submit_load(
     engine: AsyncEngine, concurrency: int, per_member: int, question_ids: list[str]
 ) -> tuple[float, int, int]:
-    """Members answer concurrently through QuizService.submit; returns rate, lost, double."""
+    """Members answer concurrently through the bot's own answer path (QuizService.submit
+    as bootstrap wires it, practice reviews included); returns rate, lost, double."""
     clock = FakeClock(
         datetime.combine(FIRST_DAY + timedelta(days=DAYS - 1), datetime.min.time(), UTC)
     )
-    quiz = QuizService(SqlAlchemyUnitOfWorkFactory(engine), clock)
+    quiz = build_core(SqlAlchemyUnitOfWorkFactory(engine), clock).quiz
     run = uuid.uuid4().hex[:8]
 
     async def member(n: int) -> None:
@@ -263,9 +311,14 @@ async def submit_load(
             for n in range(concurrency)
         )
     )
+    batches = quiz.answers.batches
     started = time.perf_counter()
     await asyncio.gather(*(member(n) for n in range(concurrency)))
     elapsed = time.perf_counter() - started
+    print(
+        f"answer path: {concurrency * per_member:,} answers in "
+        f"{quiz.answers.batches - batches:,} transactions"
+    )
     expected = concurrency * per_member
     async with engine.connect() as conn:
         stored = (
@@ -321,6 +374,7 @@ async def run(args: argparse.Namespace) -> Figures:
         q for q in load_packs(PROJECT_ROOT / "content").questions if q.kind.value == "choice"
     ][:50]
     cleanup: list[str] = []
+    cleanup_dir: Path | None = None
     if args.database_url:
         url = args.database_url
         if make_url(url).get_backend_name() == "postgresql":
@@ -333,6 +387,7 @@ async def run(args: argparse.Namespace) -> Figures:
             url = f"{url}{'&' if '?' in url else '?'}search_path={schema}"
     else:
         folder = Path(tempfile.mkdtemp(prefix="prepbot-bench-"))
+        cleanup_dir = folder
         url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
     engine = create_engine(url)
     try:
@@ -364,6 +419,8 @@ async def run(args: argparse.Namespace) -> Figures:
         )
     finally:
         await engine.dispose()
+        if cleanup_dir is not None:
+            shutil.rmtree(cleanup_dir, ignore_errors=True)
         for schema in cleanup:
             admin = create_engine(args.database_url)
             async with admin.begin() as conn:

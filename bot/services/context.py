@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -46,17 +47,49 @@ def clean_name(name: str) -> str:
 
 
 async def resolve(uow: UnitOfWork, caller: Caller, now: datetime) -> Resolved:
-    community = await uow.communities.get_or_create(
-        caller.platform,
-        caller.community_external_id,
-        caller.community_name,
-        caller.timezone,
-        now,
-    )
-    member = await uow.members.get_or_create(
-        community.id, caller.member_external_id, clean_name(caller.display_name), now
-    )
-    channel = None
-    if caller.channel_external_id:
-        channel = await uow.channels.get_or_create(community.id, caller.channel_external_id, "")
-    return Resolved(community, member, channel)
+    return (await resolve_many(uow, [caller], now))[0]
+
+
+async def resolve_many(uow: UnitOfWork, callers: Sequence[Caller], now: datetime) -> list[Resolved]:
+    """`resolve` for several callers at once: one query per community for its members and
+    one for its channels, however many callers there are."""
+    communities: dict[tuple[str, str], Community] = {}
+    names: dict[int, dict[str, str]] = {}
+    channel_ids: dict[int, set[str]] = {}
+    for caller in callers:
+        key = (caller.platform, caller.community_external_id)
+        community = communities.get(key)
+        if community is None:
+            community = await uow.communities.get_or_create(
+                caller.platform,
+                caller.community_external_id,
+                caller.community_name,
+                caller.timezone,
+                now,
+            )
+            communities[key] = community
+        names.setdefault(community.id, {})[caller.member_external_id] = clean_name(
+            caller.display_name
+        )
+        if caller.channel_external_id:
+            channel_ids.setdefault(community.id, set()).add(caller.channel_external_id)
+    members = {
+        community_id: await uow.members.get_or_create_many(community_id, named, now)
+        for community_id, named in names.items()
+    }
+    channels = {
+        community_id: await uow.channels.get_or_create_many(community_id, sorted(wanted))
+        for community_id, wanted in channel_ids.items()
+    }
+    resolved = []
+    for caller in callers:
+        community = communities[(caller.platform, caller.community_external_id)]
+        channel = (
+            channels[community.id][caller.channel_external_id]
+            if caller.channel_external_id
+            else None
+        )
+        resolved.append(
+            Resolved(community, members[community.id][caller.member_external_id], channel)
+        )
+    return resolved

@@ -1,7 +1,7 @@
 """Spaced-repetition practice and self-assessment, on FSRS (the `fsrs` package).
 
 Every member has at most one card per question. Every graded answer (quiz, practice, and
-any other path that calls `PracticeService.review_attempt`) reviews the member's card for
+any other path that calls `PracticeService.review_attempts`) reviews the member's card for
 that question, with a rating taken from the grade:
 
     score   0-34  -> Again
@@ -131,7 +131,7 @@ def _when(moment: datetime, now: datetime, timezone: str) -> str:
 
 class PracticeService:
     """`/practice` serves due and new cards; `/rate` is the self-assessment; and
-    `review_attempt` is the hook that turns every graded attempt into a card review."""
+    `review_attempts` is the hook that turns every graded attempt into a card review."""
 
     def __init__(
         self,
@@ -149,21 +149,26 @@ class PracticeService:
 
     # -- the hook ---------------------------------------------------------------------
 
-    async def review_attempt(self, work: UnitOfWork, attempt: Attempt) -> tuple[Button, ...]:
-        """Review the member's card for the attempt's question with the grade's rating,
-        in the attempt's own transaction (a card is created on a first answer). Returns the
-        self-rating buttons to show under the grade."""
-        at = attempt.created_at.astimezone(UTC)
-        existing = await work.cards.get(attempt.member_id, attempt.question_id)
-        card = (
-            Card.from_dict(existing.card)  # type: ignore[arg-type]
-            if existing
-            else Card(card_id=attempt.id, due=at)
-        )
-        rating = rating_for_score(attempt.score)
-        reviewed, _ = self.scheduler.review_card(card, rating, at)
-        await work.cards.put(
-            _record(
+    async def review_attempts(
+        self, work: UnitOfWork, attempts: Sequence[Attempt]
+    ) -> list[tuple[Button, ...]]:
+        """Review each member's card for each attempt's question with the grade's rating,
+        in the attempts' own transaction (a card is created on a first answer), in order.
+        Returns, per attempt, the self-rating buttons to show under its grade."""
+        keys = [(a.member_id, a.question_id) for a in attempts]
+        cards = await work.cards.get_many(keys)
+        reviewed_cards: dict[tuple[int, str], PracticeCard] = {}
+        for attempt, key in zip(attempts, keys, strict=True):
+            at = attempt.created_at.astimezone(UTC)
+            existing = reviewed_cards.get(key) or cards.get(key)
+            card = (
+                Card.from_dict(existing.card)  # type: ignore[arg-type]
+                if existing
+                else Card(card_id=attempt.id, due=at)
+            )
+            rating = rating_for_score(attempt.score)
+            reviewed, _ = self.scheduler.review_card(card, rating, at)
+            reviewed_cards[key] = _record(
                 attempt.member_id,
                 attempt.question_id,
                 attempt.community_id,
@@ -173,8 +178,8 @@ class PracticeService:
                 rating=rating,
                 self_rated=False,
             )
-        )
-        return rate_buttons(attempt.id)
+        await work.cards.put_many(list(reviewed_cards.values()))
+        return [rate_buttons(attempt.id) for attempt in attempts]
 
     # -- /practice --------------------------------------------------------------------
 

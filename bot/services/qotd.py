@@ -728,7 +728,7 @@ class QotdService:
             if self.on_graded is not None:
                 # The daily question also schedules the member's practice card; the
                 # self-rating buttons belong after the reveal, so they are not shown here.
-                await self.on_graded(uow, attempt)
+                await self.on_graded(uow, [attempt])
             pending = await uow.pending.get(who.member.id)
             if pending is not None and pending.context == "qotd":
                 await uow.pending.clear(who.member.id)

@@ -19,7 +19,8 @@ from bot.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from bot.services.context import Caller, Resolved, resolve
+from bot.services.batching import DEFAULT_MAX_BATCH, GroupCommit
+from bot.services.context import Caller, Resolved, resolve, resolve_many
 from bot.services.points import points_for
 from bot.services.scoring import grade
 from bot.views import Button, Field, Reply, error
@@ -131,9 +132,32 @@ def grade_reply(
     )
 
 
-# Called with every recorded attempt, in its transaction (practice reviews the member's
-# card); returns buttons to show under the grade (the self-rating ones).
-GradedHook = Callable[[UnitOfWork, Attempt], Awaitable[tuple[Button, ...]]]
+# Called with the attempts recorded by a transaction, in it (practice reviews the
+# members' cards); returns, per attempt, the buttons to show under its grade (the
+# self-rating ones).
+GradedHook = Callable[[UnitOfWork, Sequence[Attempt]], Awaitable[list[tuple[Button, ...]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerJob:
+    """One member's answer on its way to being graded and recorded."""
+
+    caller: Caller
+    answer: str
+    # None: the member's pending question (a typed answer); else the question a platform
+    # button or form names.
+    question_id: str | None = None
+    context: str = "quiz"
+
+
+@dataclass(frozen=True, slots=True)
+class _Graded:
+    index: int
+    who: Resolved
+    question: Question
+    asked: PendingQuestion
+    answer: str
+    result: Grade
 
 
 class QuizService:
@@ -145,11 +169,14 @@ class QuizService:
         clock: Clock,
         rng: random.Random | None = None,
         on_graded: GradedHook | None = None,
+        max_batch: int = DEFAULT_MAX_BATCH,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.rng = rng or random.Random()
         self.on_graded = on_graded
+        # Answers arriving together are graded and recorded in one transaction.
+        self.answers: GroupCommit[AnswerJob, Reply] = GroupCommit(self._record_batch, max_batch)
 
     async def ask(self, caller: Caller, args: Sequence[str] = ()) -> Reply:
         """Serve a question matching `[topic] [level] [kind]` the member has not seen yet."""
@@ -194,55 +221,7 @@ class QuizService:
         problem = answer_problem(answer)
         if problem:
             return error(problem)
-        now = self.clock.now()
-        async with self.uow() as uow:
-            who = await resolve(uow, caller, now)
-            pending = await uow.pending.get(who.member.id)
-            if pending is None:
-                return error("You have no question waiting. Start one with /quiz.")
-            question = await uow.questions.get(pending.question_id)
-            if question is None:
-                await uow.pending.clear(who.member.id)
-                return error("That question is no longer available. Try /quiz for a new one.")
-            result = grade(question, answer, pending.level)
-            recorded, extra = await self._record(uow, who, question, pending, answer, result, now)
-            await uow.pending.clear(who.member.id)
-        return grade_reply(question, result, recorded.points, recorded.counted, extra)
-
-    async def _record(
-        self,
-        work: UnitOfWork,
-        who: Resolved,
-        question: Question,
-        pending: PendingQuestion,
-        answer: str,
-        result: Grade,
-        now: datetime,
-    ) -> tuple[Attempt, tuple[Button, ...]]:
-        """Store the attempt; only the first graded attempt per question per local day
-        earns points, so repeating a question cannot farm the leaderboard."""
-        local_date = who.local_date(now)
-        await work.attempts.lock_member(who.member.id, who.community.id)
-        counted = not await work.attempts.has_counted(who.member.id, question.id, local_date)
-        level = pending.level or question.level
-        attempt = NewAttempt(
-            community_id=who.community.id,
-            member_id=who.member.id,
-            question_id=question.id,
-            topic=question.topic,
-            answer=answer,
-            score=result.score,
-            verdict=result.verdict.value,
-            points=points_for(result, level) if counted else 0,
-            counted=counted,
-            context=pending.context,
-            local_date=local_date,
-            created_at=now,
-            channel_id=pending.channel_id,
-        )
-        stored = await work.attempts.add(attempt)
-        buttons = await self.on_graded(work, stored) if self.on_graded else ()
-        return stored, buttons
+        return await self.answers.submit(AnswerJob(caller, answer))
 
     async def submit(
         self, caller: Caller, question_id: str, text: str, context: str = "quiz"
@@ -256,23 +235,103 @@ class QuizService:
         problem = answer_problem(answer)
         if problem:
             return error(problem)
+        return await self.answers.submit(AnswerJob(caller, answer, question_id, context))
+
+    async def _record_batch(self, jobs: list[AnswerJob]) -> list[Reply]:
+        """Grade and record a batch of answers in one transaction, each exactly as if it
+        had come alone, in order: a member's second answer in the batch sees the first."""
         now = self.clock.now()
+        replies: list[Reply | None] = [None] * len(jobs)
         async with self.uow() as uow:
-            who = await resolve(uow, caller, now)
-            question = await uow.questions.get(question_id)
-            if question is None or question.community_id not in (None, who.community.id):
-                return error("That question does not exist here. Try /quiz for a new one.")
-            pending = await uow.pending.get(who.member.id)
-            if pending is None or pending.question_id != question_id:
-                channel_id = who.channel.id if who.channel else None
-                pending = PendingQuestion(
-                    who.member.id, question_id, now, channel_id, None, context
+            people = await resolve_many(uow, [job.caller for job in jobs], now)
+            pending = await uow.pending.get_many(sorted({who.member.id for who in people}))
+            wanted = {job.question_id for job in jobs if job.question_id}
+            wanted.update(p.question_id for p in pending.values())
+            questions = await uow.questions.get_many(sorted(wanted))
+            cleared: set[int] = set()
+            graded: list[_Graded] = []
+            for index, (job, who) in enumerate(zip(jobs, people, strict=True)):
+                member_id = who.member.id
+                waiting = pending.get(member_id)
+                if job.question_id is None:
+                    if waiting is None:
+                        replies[index] = error(
+                            "You have no question waiting. Start one with /quiz."
+                        )
+                        continue
+                    del pending[member_id]
+                    cleared.add(member_id)
+                    question = questions.get(waiting.question_id)
+                    if question is None:
+                        replies[index] = error(
+                            "That question is no longer available. Try /quiz for a new one."
+                        )
+                        continue
+                    asked = waiting
+                else:
+                    question = questions.get(job.question_id)
+                    if question is None or question.community_id not in (None, who.community.id):
+                        replies[index] = error(
+                            "That question does not exist here. Try /quiz for a new one."
+                        )
+                        continue
+                    if waiting is not None and waiting.question_id == job.question_id:
+                        del pending[member_id]
+                        cleared.add(member_id)
+                        asked = waiting
+                    else:
+                        channel_id = who.channel.id if who.channel else None
+                        asked = PendingQuestion(
+                            member_id, question.id, now, channel_id, None, job.context
+                        )
+                result = grade(question, job.answer, asked.level)
+                graded.append(_Graded(index, who, question, asked, job.answer, result))
+            if graded:
+                stored, buttons = await self._record(uow, graded, now)
+                for item, attempt, extra in zip(graded, stored, buttons, strict=True):
+                    replies[item.index] = grade_reply(
+                        item.question, item.result, attempt.points, attempt.counted, extra
+                    )
+            await uow.pending.clear_many(sorted(cleared))
+        assert all(reply is not None for reply in replies)
+        return [reply for reply in replies if reply is not None]
+
+    async def _record(
+        self, work: UnitOfWork, graded: Sequence[_Graded], now: datetime
+    ) -> tuple[list[Attempt], list[tuple[Button, ...]]]:
+        """Store the attempts; only the first graded attempt per question per local day
+        earns points, so repeating a question cannot farm the leaderboard."""
+        await work.attempts.lock_members(
+            sorted({(g.who.member.id, g.who.community.id) for g in graded})
+        )
+        keys = [(g.who.member.id, g.question.id, g.who.local_date(now)) for g in graded]
+        already = await work.attempts.counted_keys(keys)
+        attempts = []
+        for item, key in zip(graded, keys, strict=True):
+            counted = key not in already
+            already.add(key)
+            level = item.asked.level or item.question.level
+            attempts.append(
+                NewAttempt(
+                    community_id=item.who.community.id,
+                    member_id=item.who.member.id,
+                    question_id=item.question.id,
+                    topic=item.question.topic,
+                    answer=item.answer,
+                    score=item.result.score,
+                    verdict=item.result.verdict.value,
+                    points=points_for(item.result, level) if counted else 0,
+                    counted=counted,
+                    context=item.asked.context,
+                    local_date=key[2],
+                    created_at=now,
+                    channel_id=item.asked.channel_id,
                 )
-            else:
-                await uow.pending.clear(who.member.id)
-            result = grade(question, answer, pending.level)
-            recorded, extra = await self._record(uow, who, question, pending, answer, result, now)
-        return grade_reply(question, result, recorded.points, recorded.counted, extra)
+            )
+        stored = await work.attempts.add_many(attempts)
+        if self.on_graded is None:
+            return stored, [() for _ in stored]
+        return stored, await self.on_graded(work, stored)
 
     async def skip(self, caller: Caller) -> Reply:
         now = self.clock.now()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, literal, or_, select, update
+from sqlalchemy import Text, and_, bindparam, case, delete, func, or_, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +44,7 @@ from bot.ports import (
 from bot.storage.codec import content_hash, question_from_dict, question_to_dict
 from bot.storage.tables import (
     AttemptRow,
+    BoardPointCountRow,
     BoardTotalRow,
     ChannelRow,
     CohortChannelRow,
@@ -73,6 +76,9 @@ class SqlCommunityRepository:
     async def get_or_create(
         self, platform: str, external_id: str, name: str, timezone: str, now: datetime
     ) -> Community:
+        found = await self.find(platform, external_id)
+        if found is not None:
+            return found
         table = CommunityRow.__table__
         stmt = (
             insert_for(self.session, table)
@@ -120,20 +126,47 @@ class SqlChannelRepository:
         self.session = session
 
     async def get_or_create(self, community_id: int, external_id: str, name: str) -> Channel:
-        stmt = (
-            insert_for(self.session, ChannelRow.__table__)
-            .values(community_id=community_id, external_id=external_id, name=name)
-            .on_conflict_do_nothing(index_elements=["community_id", "external_id"])
-        )
-        await self.session.execute(stmt)
-        row = (
-            await self.session.execute(
-                select(ChannelRow).where(
-                    ChannelRow.community_id == community_id, ChannelRow.external_id == external_id
-                )
+        found = await self._find(community_id, [external_id])
+        if external_id not in found:
+            await self._insert(community_id, {external_id: name})
+            found = await self._find(community_id, [external_id])
+        return found[external_id]
+
+    async def get_or_create_many(
+        self, community_id: int, external_ids: Sequence[str]
+    ) -> dict[str, Channel]:
+        wanted = sorted(set(external_ids))
+        found = await self._find(community_id, wanted)
+        missing = [ext for ext in wanted if ext not in found]
+        if missing:
+            await self._insert(community_id, dict.fromkeys(missing, ""))
+            found.update(await self._find(community_id, missing))
+        return found
+
+    async def _find(self, community_id: int, external_ids: Sequence[str]) -> dict[str, Channel]:
+        if not external_ids:
+            return {}
+        rows = await self.session.execute(
+            select(
+                ChannelRow.id, ChannelRow.community_id, ChannelRow.external_id, ChannelRow.name
+            ).where(
+                ChannelRow.community_id == community_id,
+                ChannelRow.external_id.in_(list(external_ids)),
             )
-        ).scalar_one()
-        return Channel(row.id, row.community_id, row.external_id, row.name)
+        )
+        return {ext: Channel(cid, community, ext, name) for cid, community, ext, name in rows}
+
+    async def _insert(self, community_id: int, names: dict[str, str]) -> None:
+        # Another process may create the same channel meanwhile: the unique key decides.
+        await self.session.execute(
+            insert_for(self.session, ChannelRow.__table__).on_conflict_do_nothing(
+                index_elements=["community_id", "external_id"]
+            ),
+            [
+                {"community_id": community_id, "external_id": ext, "name": name}
+                for ext, name in sorted(names.items())
+            ],
+        )
 
 
 class SqlMemberRepository:
@@ -143,22 +176,50 @@ class SqlMemberRepository:
     async def get_or_create(
         self, community_id: int, external_id: str, display_name: str, now: datetime
     ) -> Member:
-        table = MemberRow.__table__
-        insert = insert_for(self.session, table).values(
-            community_id=community_id,
-            external_id=external_id,
-            display_name=display_name,
-            created_at=now,
+        found = await self.get_or_create_many(community_id, {external_id: display_name}, now)
+        return found[external_id]
+
+    async def get_or_create_many(
+        self, community_id: int, names: dict[str, str], now: datetime
+    ) -> dict[str, Member]:
+        found = await self._find_many(community_id, list(names))
+        # Display names change on the platform; keep the latest one. In the steady state
+        # every member exists under the same name and this is the one SELECT above.
+        stale = {
+            ext: name
+            for ext, name in names.items()
+            if ext not in found or found[ext].display_name != name
+        }
+        if stale:
+            table = MemberRow.__table__
+            insert = insert_for(self.session, table)
+            await self.session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["community_id", "external_id"],
+                    set_={"display_name": insert.excluded.display_name},
+                ),
+                [
+                    {
+                        "community_id": community_id,
+                        "external_id": ext,
+                        "display_name": name,
+                        "created_at": now,
+                    }
+                    for ext, name in sorted(stale.items())
+                ],
+            )
+            found.update(await self._find_many(community_id, list(stale)))
+        return found
+
+    async def _find_many(self, community_id: int, external_ids: list[str]) -> dict[str, Member]:
+        if not external_ids:
+            return {}
+        rows = await self.session.execute(
+            select(MemberRow.id, MemberRow.external_id, MemberRow.display_name).where(
+                MemberRow.community_id == community_id, MemberRow.external_id.in_(external_ids)
+            )
         )
-        # Display names change on the platform; keep the latest one.
-        stmt = insert.on_conflict_do_update(
-            index_elements=["community_id", "external_id"],
-            set_={"display_name": insert.excluded.display_name},
-        )
-        await self.session.execute(stmt)
-        member = await self.find(community_id, external_id)
-        assert member is not None  # inserted or updated just above, in this transaction
-        return member
+        return {ext: Member(mid, community_id, ext, name) for mid, ext, name in rows}
 
     async def get(self, member_id: int) -> Member | None:
         row = await self.session.get(MemberRow, member_id)
@@ -175,15 +236,30 @@ class SqlMemberRepository:
         return _member(row) if row else None
 
     async def set_left(self, member_id: int, left_at: datetime | None) -> None:
+        was = (
+            await self.session.execute(select(MemberRow.left_at).where(MemberRow.id == member_id))
+        ).first()
+        if was is None:
+            return
         await self.session.execute(
             update(MemberRow).where(MemberRow.id == member_id).values(left_at=left_at)
         )
+        if (was[0] is None) != (left_at is None):
+            # Leaving or coming back moves the member between present and departed in the
+            # histogram of every board they are on.
+            step = 1 if left_at is not None else -1
+            rows = await self.session.execute(
+                select(*_BOARD_KEY, BoardTotalRow.points).where(
+                    BoardTotalRow.member_id == member_id
+                )
+            )
+            await bump_histograms(self.session, {tuple(row): (0, step) for row in rows})
 
     async def delete(self, member_id: int) -> None:
         # Every table about a member references it ON DELETE CASCADE; the explicit deletes
         # keep that true even where foreign keys are not enforced.
+        await remove_board_rows(self.session, BoardTotalRow.member_id == member_id)
         for table in (
-            BoardTotalRow,
             MemberTotalRow,
             AttemptRow,
             PendingQuestionRow,
@@ -270,6 +346,17 @@ class SqlQuestionRepository:
         row = await self.session.get(QuestionRow, question_id)
         return question_from_dict(row.data, row.community_id) if row else None
 
+    async def get_many(self, question_ids: Sequence[str]) -> dict[str, Question]:
+        wanted = sorted(set(question_ids))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(QuestionRow.id, QuestionRow.data, QuestionRow.community_id).where(
+                QuestionRow.id.in_(wanted)
+            )
+        )
+        return {qid: question_from_dict(data, owner) for qid, data, owner in rows}
+
     async def pool(self, pool: PoolFilter) -> list[str]:
         conditions = [
             QuestionRow.active.is_(True),
@@ -313,144 +400,253 @@ class SqlQuestionRepository:
         return [question_from_dict(data, owner) for data, owner in rows]
 
 
+_BOARD_KEY = (
+    BoardTotalRow.community_id,
+    BoardTotalRow.scope,
+    BoardTotalRow.scope_id,
+    BoardTotalRow.period,
+    BoardTotalRow.period_start,
+)
+
+
 class SqlAttemptRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def add(self, attempt: NewAttempt) -> Attempt:
-        row = AttemptRow(
-            community_id=attempt.community_id,
-            member_id=attempt.member_id,
-            channel_id=attempt.channel_id,
-            question_id=attempt.question_id,
-            topic=attempt.topic,
-            answer=attempt.answer,
-            score=attempt.score,
-            verdict=attempt.verdict,
-            points=attempt.points,
-            counted=attempt.counted,
-            context=attempt.context,
-            local_date=attempt.local_date,
-            created_at=attempt.created_at,
+        return (await self.add_many([attempt]))[0]
+
+    async def add_many(self, attempts: Sequence[NewAttempt]) -> list[Attempt]:
+        """Insert the attempts, then fold them into member_totals, board_totals and the
+        board histograms: a fixed number of statements however many attempts there are."""
+        if not attempts:
+            return []
+        table = AttemptRow.__table__
+        # Ids come back from RETURNING in no promised order, and asking SQLAlchemy to sort
+        # them makes it insert row by row on SQLite. Both databases hand out ids in
+        # increasing order within a statement (SQLite under its write lock, PostgreSQL
+        # from the sequence, row by row), so sorted ids follow the rows as given; the
+        # check below proves it for every insert rather than trusting it.
+        inserted = await self.session.execute(
+            insert_for(self.session, table).returning(
+                table.c.id, table.c.member_id, table.c.question_id, table.c.counted
+            ),
+            [
+                {
+                    "community_id": a.community_id,
+                    "member_id": a.member_id,
+                    "channel_id": a.channel_id,
+                    "question_id": a.question_id,
+                    "topic": a.topic,
+                    "answer": a.answer,
+                    "score": a.score,
+                    "verdict": a.verdict,
+                    "points": a.points,
+                    "counted": a.counted,
+                    "context": a.context,
+                    "local_date": a.local_date,
+                    "created_at": a.created_at,
+                }
+                for a in attempts
+            ],
         )
-        self.session.add(row)
-        await self.session.flush()
-        await self._fold_into_totals(attempt)
-        if attempt.counted:
-            await self._fold_into_boards(attempt)
-        return Attempt(
-            id=row.id,
-            community_id=row.community_id,
-            member_id=row.member_id,
-            question_id=row.question_id,
-            answer=row.answer,
-            score=row.score,
-            verdict=Verdict(row.verdict),
-            points=row.points,
-            counted=row.counted,
-            created_at=row.created_at,
-            channel_id=row.channel_id,
-        )
+        returned = sorted(inserted.all())
+        ids = [row[0] for row in returned]
+        if [(m, q, bool(c)) for _, m, q, c in returned] != [
+            (a.member_id, a.question_id, a.counted) for a in attempts
+        ]:
+            raise RuntimeError("attempt ids came back out of insertion order")
+        await self._fold_into_totals(attempts)
+        counted = [a for a in attempts if a.counted]
+        if counted:
+            await self._fold_into_boards(counted)
+        return [
+            Attempt(
+                id=attempt_id,
+                community_id=a.community_id,
+                member_id=a.member_id,
+                question_id=a.question_id,
+                answer=a.answer,
+                score=a.score,
+                verdict=Verdict(a.verdict),
+                points=a.points,
+                counted=a.counted,
+                created_at=a.created_at,
+                channel_id=a.channel_id,
+            )
+            for attempt_id, a in zip(ids, attempts, strict=True)
+        ]
 
     async def lock_member(self, member_id: int, community_id: int) -> None:
         """Serialise this member's answers until the transaction ends (PostgreSQL row lock;
         SQLite's write lock already does it), so two processes cannot both count the same
         question on the same day."""
-        await self._totals_row(member_id, community_id)
+        await self._locked_totals([(member_id, community_id)])
 
-    async def _totals_row(self, member_id: int, community_id: int) -> MemberTotalRow:
+    async def lock_members(self, members: Sequence[tuple[int, int]]) -> None:
+        await self._locked_totals(members)
+
+    async def _locked_totals(
+        self, members: Sequence[tuple[int, int]]
+    ) -> dict[int, tuple[int, int, date | None]]:
+        """Create missing member_totals rows and lock them all, lowest member id first so
+        that two transactions locking overlapping sets cannot deadlock. Returns each
+        member's (current streak, longest streak, last active day)."""
+        communities = dict(members)
         table = MemberTotalRow.__table__
         await self.session.execute(
-            insert_for(self.session, table)
-            .values(
-                member_id=member_id,
-                community_id=community_id,
-                points=0,
-                answers=0,
-                correct=0,
-                current_streak=0,
-                longest_streak=0,
-                last_active_on=None,
-            )
-            .on_conflict_do_nothing(index_elements=["member_id"])
+            insert_for(self.session, table).on_conflict_do_nothing(index_elements=["member_id"]),
+            [
+                {
+                    "member_id": member_id,
+                    "community_id": community_id,
+                    "points": 0,
+                    "answers": 0,
+                    "correct": 0,
+                    "current_streak": 0,
+                    "longest_streak": 0,
+                    "last_active_on": None,
+                }
+                for member_id, community_id in sorted(communities.items())
+            ],
         )
-        return (
-            await self.session.execute(
-                select(MemberTotalRow)
-                .where(MemberTotalRow.member_id == member_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
+        rows = await self.session.execute(
+            select(
+                table.c.member_id,
+                table.c.current_streak,
+                table.c.longest_streak,
+                table.c.last_active_on,
             )
-        ).scalar_one()
+            .where(table.c.member_id.in_(sorted(communities)))
+            .order_by(table.c.member_id)
+            .with_for_update()
+        )
+        return {member_id: (current, longest, last) for member_id, current, longest, last in rows}
 
-    async def _fold_into_totals(self, attempt: NewAttempt) -> None:
+    async def _fold_into_totals(self, attempts: Sequence[NewAttempt]) -> None:
         """Lifetime totals and the streak. Every graded answer extends the streak; only
         counted ones add points."""
+        members = {a.member_id: a.community_id for a in attempts}
+        streaks = await self._locked_totals(list(members.items()))
+        gains: dict[int, list[int]] = {member_id: [0, 0, 0] for member_id in members}
+        for a in attempts:
+            current, longest, last = streaks[a.member_id]
+            current, longest = next_streak(current, longest, last, a.local_date)
+            streaks[a.member_id] = (current, longest, max(a.local_date, last or a.local_date))
+            if a.counted:
+                gain = gains[a.member_id]
+                gain[0] += a.points
+                gain[1] += 1
+                gain[2] += a.verdict == Verdict.CORRECT.value
         table = MemberTotalRow.__table__
-        totals = await self._totals_row(attempt.member_id, attempt.community_id)
-        streak, longest = next_streak(
-            totals.current_streak, totals.longest_streak, totals.last_active_on, attempt.local_date
-        )
-        values: dict[str, Any] = {
-            "current_streak": streak,
-            "longest_streak": longest,
-            "last_active_on": max(attempt.local_date, totals.last_active_on or attempt.local_date),
-        }
-        if attempt.counted:
-            values["points"] = table.c.points + attempt.points
-            values["answers"] = table.c.answers + 1
-            values["correct"] = table.c.correct + int(attempt.verdict == Verdict.CORRECT.value)
-        await self.session.execute(
-            update(MemberTotalRow)
-            .where(MemberTotalRow.member_id == attempt.member_id)
-            .values(**values)
-        )
-
-    async def _fold_into_boards(self, attempt: NewAttempt) -> None:
-        scopes: list[tuple[str, int]] = [(LeaderboardScope.COMMUNITY.value, 0)]
-        if attempt.channel_id is not None:
-            scopes.append((LeaderboardScope.CHANNEL.value, attempt.channel_id))
-        cohort_ids = await self.session.execute(
-            select(CohortRow.id)
-            .join(CohortMemberRow, CohortMemberRow.cohort_id == CohortRow.id)
-            .where(
-                CohortMemberRow.member_id == attempt.member_id,
-                CohortRow.community_id == attempt.community_id,
-                or_(CohortRow.starts_on.is_(None), CohortRow.starts_on <= attempt.local_date),
-                or_(CohortRow.ends_on.is_(None), CohortRow.ends_on >= attempt.local_date),
-            )
-        )
-        scopes.extend((LeaderboardScope.COHORT.value, cid) for cid in cohort_ids.scalars())
-        correct = int(attempt.verdict == Verdict.CORRECT.value)
         rows = [
             {
-                "community_id": attempt.community_id,
-                "scope": scope,
-                "scope_id": scope_id,
-                "period": window.value,
-                "period_start": window.start(attempt.local_date),
-                "member_id": attempt.member_id,
-                "points": attempt.points,
-                "answers": 1,
-                "correct": correct,
+                "member_id": member_id,
+                "community_id": community_id,
+                "points": gains[member_id][0],
+                "answers": gains[member_id][1],
+                "correct": gains[member_id][2],
+                "current_streak": streaks[member_id][0],
+                "longest_streak": streaks[member_id][1],
+                "last_active_on": streaks[member_id][2],
             }
-            for scope, scope_id in scopes
-            for window in LeaderboardWindow
+            for member_id, community_id in sorted(members.items())
         ]
-        await upsert_board_rows(self.session, rows)
+        insert = insert_for(self.session, table)
+        # The rows exist and are locked (above): the upsert always takes the update branch.
+        await self.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["member_id"],
+                set_={
+                    "points": table.c.points + insert.excluded.points,
+                    "answers": table.c.answers + insert.excluded.answers,
+                    "correct": table.c.correct + insert.excluded.correct,
+                    "current_streak": insert.excluded.current_streak,
+                    "longest_streak": insert.excluded.longest_streak,
+                    "last_active_on": insert.excluded.last_active_on,
+                },
+            ),
+            rows,
+        )
+
+    async def _fold_into_boards(self, attempts: Sequence[NewAttempt]) -> None:
+        member_ids = sorted({a.member_id for a in attempts})
+        memberships = await self.session.execute(
+            select(
+                CohortMemberRow.member_id,
+                CohortRow.id,
+                CohortRow.community_id,
+                CohortRow.starts_on,
+                CohortRow.ends_on,
+            )
+            .join(CohortRow, CohortRow.id == CohortMemberRow.cohort_id)
+            .where(CohortMemberRow.member_id.in_(member_ids))
+        )
+        cohorts: dict[int, list[tuple[int, int, date | None, date | None]]] = {}
+        for member_id, cohort_id, community_id, starts_on, ends_on in memberships:
+            cohorts.setdefault(member_id, []).append((cohort_id, community_id, starts_on, ends_on))
+        departed = set(
+            (
+                await self.session.execute(
+                    select(MemberRow.id).where(
+                        MemberRow.id.in_(member_ids), MemberRow.left_at.is_not(None)
+                    )
+                )
+            ).scalars()
+        )
+        cells: dict[tuple[int, str, int, str, date, int], list[int]] = {}
+        for a in attempts:
+            scopes: list[tuple[str, int]] = [(LeaderboardScope.COMMUNITY.value, 0)]
+            if a.channel_id is not None:
+                scopes.append((LeaderboardScope.CHANNEL.value, a.channel_id))
+            scopes.extend(
+                (LeaderboardScope.COHORT.value, cohort_id)
+                for cohort_id, community_id, starts_on, ends_on in cohorts.get(a.member_id, ())
+                if community_id == a.community_id
+                and (starts_on is None or starts_on <= a.local_date)
+                and (ends_on is None or ends_on >= a.local_date)
+            )
+            correct = int(a.verdict == Verdict.CORRECT.value)
+            for scope, scope_id in scopes:
+                for window in LeaderboardWindow:
+                    key = (
+                        a.community_id,
+                        scope,
+                        scope_id,
+                        window.value,
+                        window.start(a.local_date),
+                        a.member_id,
+                    )
+                    cell = cells.setdefault(key, [0, 0, 0])
+                    cell[0] += a.points
+                    cell[1] += 1
+                    cell[2] += correct
+        await upsert_board_rows(self.session, cells, departed)
 
     async def has_counted(self, member_id: int, question_id: str, local_date: date) -> bool:
-        found = await self.session.execute(
-            select(literal(1))
+        key = (member_id, question_id, local_date)
+        return key in await self.counted_keys([key])
+
+    async def counted_keys(
+        self, keys: Sequence[tuple[int, str, date]]
+    ) -> set[tuple[int, str, date]]:
+        wanted = set(keys)
+        if not wanted:
+            return set()
+        table = AttemptRow.__table__
+        rows = await self.session.execute(
+            select(table.c.member_id, table.c.question_id, table.c.local_date)
             .where(
-                AttemptRow.member_id == member_id,
-                AttemptRow.question_id == question_id,
-                AttemptRow.local_date == local_date,
-                AttemptRow.counted.is_(True),
+                # Three IN lists, not a row-value IN: SQLite searches the member/question/
+                # day index with the first and scans the whole table for the second.
+                table.c.member_id.in_(sorted({k[0] for k in wanted})),
+                table.c.question_id.in_(sorted({k[1] for k in wanted})),
+                table.c.local_date.in_(sorted({k[2] for k in wanted})),
+                table.c.counted.is_(True),
             )
-            .limit(1)
+            .distinct()
         )
-        return found.first() is not None
+        return {key for key in ((m, q, d) for m, q, d in rows) if key in wanted}
 
     async def accuracy_by_topic(self, member_id: int) -> list[TopicAccuracy]:
         correct = func.sum(case((AttemptRow.verdict == Verdict.CORRECT.value, 1), else_=0))
@@ -515,13 +711,36 @@ def next_streak(current: int, longest: int, last_active: date | None, day: date)
     return current, max(longest, current)
 
 
-async def upsert_board_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Add points/answers/correct to board rows, creating the missing ones (one statement)."""
-    if not rows:
+BoardCell = tuple[int, str, int, str, date, int]
+
+
+async def upsert_board_rows(
+    session: AsyncSession, cells: dict[BoardCell, list[int]], departed: set[int]
+) -> None:
+    """Add (points, answers, correct) to board rows keyed (community, scope, scope id,
+    period, period start, member), creating the missing ones, and move each member to
+    their new points bucket in the board's histogram. `departed` are the members among
+    them who have left the community."""
+    if not cells:
         return
     table = BoardTotalRow.__table__
-    insert = insert_for(session, table).values(rows)
-    await session.execute(
+    moves: dict[tuple[Any, ...], tuple[int, int]] = {}
+    rows = [
+        {
+            "community_id": key[0],
+            "scope": key[1],
+            "scope_id": key[2],
+            "period": key[3],
+            "period_start": key[4],
+            "member_id": key[5],
+            "points": cell[0],
+            "answers": cell[1],
+            "correct": cell[2],
+        }
+        for key, cell in sorted(cells.items())
+    ]
+    insert = insert_for(session, table)
+    result = await session.execute(
         insert.on_conflict_do_update(
             index_elements=[
                 "community_id",
@@ -536,42 +755,165 @@ async def upsert_board_rows(session: AsyncSession, rows: list[dict[str, Any]]) -
                 "answers": table.c.answers + insert.excluded.answers,
                 "correct": table.c.correct + insert.excluded.correct,
             },
-        )
+        ).returning(
+            table.c.community_id,
+            table.c.scope,
+            table.c.scope_id,
+            table.c.period,
+            table.c.period_start,
+            table.c.member_id,
+            table.c.points,
+            table.c.answers,
+        ),
+        rows,
     )
+    for community_id, scope, scope_id, period, start, member_id, points, answers in result:
+        added_points, added_answers, _ = cells[
+            (community_id, scope, scope_id, period, start, member_id)
+        ]
+        board = (community_id, scope, scope_id, period, start)
+        away = int(member_id in departed)
+        before = points - added_points
+        if answers > added_answers:  # the member was on this board already
+            if before == points:
+                continue
+            _add_move(moves, (*board, before), -1, -away)
+        _add_move(moves, (*board, points), 1, away)
+    await bump_histograms(session, moves)
+
+
+def _add_move(
+    moves: dict[tuple[Any, ...], tuple[int, int]], key: tuple[Any, ...], members: int, away: int
+) -> None:
+    had = moves.get(key, (0, 0))
+    moves[key] = (had[0] + members, had[1] + away)
+
+
+async def bump_histograms(
+    session: AsyncSession, moves: dict[tuple[Any, ...], tuple[int, int]]
+) -> None:
+    """Add (members, departed) to histogram buckets keyed (community, scope, scope id,
+    period, period start, points). Buckets are written in key order, so concurrent
+    transactions take their row locks in one order."""
+    rows = [
+        {
+            "community_id": key[0],
+            "scope": key[1],
+            "scope_id": key[2],
+            "period": key[3],
+            "period_start": key[4],
+            "points": key[5],
+            "members": members,
+            "departed": away,
+        }
+        for key, (members, away) in sorted(moves.items())
+        if members or away
+    ]
+    if not rows:
+        return
+    table = BoardPointCountRow.__table__
+    insert = insert_for(session, table)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[
+                "community_id",
+                "scope",
+                "scope_id",
+                "period",
+                "period_start",
+                "points",
+            ],
+            set_={
+                "members": table.c.members + insert.excluded.members,
+                "departed": table.c.departed + insert.excluded.departed,
+            },
+        ),
+        rows,
+    )
+
+
+async def remove_board_rows(session: AsyncSession, *conditions: Any) -> None:
+    """Delete the board rows matching `conditions` and take them out of their histograms."""
+    rows = await session.execute(
+        select(*_BOARD_KEY, BoardTotalRow.points, MemberRow.left_at.is_not(None))
+        .join(MemberRow, MemberRow.id == BoardTotalRow.member_id)
+        .where(*conditions)
+    )
+    moves: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for *bucket, away in rows:
+        _add_move(moves, tuple(bucket), -1, -int(bool(away)))
+    await bump_histograms(session, moves)
+    await session.execute(delete(BoardTotalRow).where(*conditions))
+
+
+@functools.cache
+def _board_statements(hide_departed: bool) -> tuple[Any, Any]:
+    """The two board reads, built once with bound parameters: reading a board is on every
+    /leaderboard, and building a statement costs more than SQLite takes to run it."""
+    boards = BoardTotalRow.__table__.c
+    members = MemberRow.__table__.c
+    hist = BoardPointCountRow.__table__.c
+    on_board = [
+        boards.community_id == bindparam("community_id"),
+        boards.scope == bindparam("scope"),
+        boards.scope_id == bindparam("scope_id"),
+        boards.period == bindparam("period"),
+        boards.period_start == bindparam("period_start"),
+    ]
+    if hide_departed:
+        on_board.append(members.left_at.is_(None))
+    joined = BoardTotalRow.__table__.join(MemberRow.__table__, members.id == boards.member_id)
+    top = (
+        select(
+            boards.member_id, members.display_name, boards.points, boards.answers, boards.correct
+        )
+        .select_from(joined)
+        .where(*on_board)
+        .order_by(boards.points.desc(), members.display_name, members.id)
+        .limit(bindparam("limit"))
+    )
+    # A rank is one plus the members with more points: summed from the board's histogram,
+    # one row per distinct points value, however many members the board has.
+    counted = hist.members - hist.departed if hide_departed else hist.members
+    ahead = (
+        select(func.coalesce(func.sum(counted), 0))
+        .where(
+            hist.community_id == boards.community_id,
+            hist.scope == boards.scope,
+            hist.scope_id == boards.scope_id,
+            hist.period == boards.period,
+            hist.period_start == boards.period_start,
+            hist.points > boards.points,
+        )
+        .scalar_subquery()
+    )
+    mine = (
+        select(members.display_name, boards.points, boards.answers, boards.correct, ahead)
+        .select_from(joined)
+        .where(*on_board, boards.member_id == bindparam("member_id"))
+    )
+    return top, mine
+
+
+def _board_params(board: BoardKey) -> dict[str, Any]:
+    return {
+        "community_id": board.community_id,
+        "scope": board.scope.value,
+        "scope_id": board.scope_id,
+        "period": board.window.value,
+        "period_start": board.period_start,
+    }
 
 
 class SqlLeaderboardRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def _board(self, board: BoardKey, hide_departed: bool) -> list[Any]:
-        conditions = [
-            BoardTotalRow.community_id == board.community_id,
-            BoardTotalRow.scope == board.scope.value,
-            BoardTotalRow.scope_id == board.scope_id,
-            BoardTotalRow.period == board.window.value,
-            BoardTotalRow.period_start == board.period_start,
-        ]
-        if hide_departed:
-            conditions.append(MemberRow.left_at.is_(None))
-        return conditions
-
     async def top(
         self, board: BoardKey, limit: int, hide_departed: bool = True
     ) -> list[LeaderboardRow]:
-        rows = await self.session.execute(
-            select(
-                BoardTotalRow.member_id,
-                MemberRow.display_name,
-                BoardTotalRow.points,
-                BoardTotalRow.answers,
-                BoardTotalRow.correct,
-            )
-            .join(MemberRow, MemberRow.id == BoardTotalRow.member_id)
-            .where(*self._board(board, hide_departed))
-            .order_by(BoardTotalRow.points.desc(), MemberRow.display_name, MemberRow.id)
-            .limit(limit)
-        )
+        statement, _ = _board_statements(hide_departed)
+        rows = await self.session.execute(statement, {**_board_params(board), "limit": limit})
         result: list[LeaderboardRow] = []
         for position, (member_id, name, points, answers, correct) in enumerate(rows, start=1):
             rank = result[-1].rank if result and result[-1].points == points else position
@@ -581,38 +923,23 @@ class SqlLeaderboardRepository:
     async def row_for(
         self, board: BoardKey, member_id: int, hide_departed: bool = True
     ) -> LeaderboardRow | None:
+        """The member's row and rank, in one statement."""
+        _, statement = _board_statements(hide_departed)
         found = (
-            await self.session.execute(
-                select(BoardTotalRow, MemberRow.display_name)
-                .join(MemberRow, MemberRow.id == BoardTotalRow.member_id)
-                .where(*self._board(board, hide_departed), BoardTotalRow.member_id == member_id)
-            )
+            await self.session.execute(statement, {**_board_params(board), "member_id": member_id})
         ).first()
         if found is None:
             return None
-        mine, name = found
-        ahead = (
-            select(func.count())
-            .select_from(BoardTotalRow)
-            .where(*self._board(board, False), BoardTotalRow.points > mine.points)
-        )
-        if hide_departed:
-            ahead = ahead.join(MemberRow, MemberRow.id == BoardTotalRow.member_id).where(
-                MemberRow.left_at.is_(None)
-            )
-        count = await self.session.scalar(ahead)
-        return LeaderboardRow(
-            int(count or 0) + 1, member_id, name, mine.points, mine.answers, mine.correct
-        )
+        name, points, answers, correct, count = found
+        return LeaderboardRow(int(count or 0) + 1, member_id, name, points, answers, correct)
 
     async def rebuild_cohort(self, cohort: Cohort) -> None:
-        await self.session.execute(
-            delete(BoardTotalRow).where(
-                BoardTotalRow.community_id == cohort.community_id,
-                BoardTotalRow.scope == LeaderboardScope.COHORT.value,
-                BoardTotalRow.scope_id == cohort.id,
-            )
+        board = (
+            BoardTotalRow.community_id == cohort.community_id,
+            BoardTotalRow.scope == LeaderboardScope.COHORT.value,
+            BoardTotalRow.scope_id == cohort.id,
         )
+        await self.session.execute(delete(BoardTotalRow).where(*board))
         conditions = [
             CohortMemberRow.cohort_id == cohort.id,
             AttemptRow.community_id == cohort.community_id,
@@ -649,10 +976,38 @@ class SqlLeaderboardRepository:
                 "answers": a,
                 "correct": c,
             }
-            for (period, start, member_id), (p, a, c) in totals.items()
+            for (period, start, member_id), (p, a, c) in sorted(totals.items())
         ]
-        for chunk in range(0, len(rows), 500):
-            await upsert_board_rows(self.session, rows[chunk : chunk + 500])
+        if rows:
+            await self.session.execute(insert_for(self.session, BoardTotalRow.__table__), rows)
+        # The cohort's histograms, recounted from the rows just written.
+        hist = BoardPointCountRow
+        await self.session.execute(
+            delete(hist).where(
+                hist.community_id == cohort.community_id,
+                hist.scope == LeaderboardScope.COHORT.value,
+                hist.scope_id == cohort.id,
+            )
+        )
+        away = func.sum(case((MemberRow.left_at.is_(None), 0), else_=1))
+        await self.session.execute(
+            insert_for(self.session, hist.__table__).from_select(
+                [
+                    "community_id",
+                    "scope",
+                    "scope_id",
+                    "period",
+                    "period_start",
+                    "points",
+                    "members",
+                    "departed",
+                ],
+                select(*_BOARD_KEY, BoardTotalRow.points, func.count(), away)
+                .join(MemberRow, MemberRow.id == BoardTotalRow.member_id)
+                .where(*board)
+                .group_by(*_BOARD_KEY, BoardTotalRow.points),
+            )
+        )
 
 
 class SqlCohortRepository:
@@ -702,12 +1057,12 @@ class SqlCohortRepository:
         )
 
     async def delete(self, cohort_id: int) -> None:
-        await self.session.execute(
-            delete(BoardTotalRow).where(
-                BoardTotalRow.scope == LeaderboardScope.COHORT.value,
-                BoardTotalRow.scope_id == cohort_id,
+        for table in (BoardTotalRow, BoardPointCountRow):
+            await self.session.execute(
+                delete(table).where(
+                    table.scope == LeaderboardScope.COHORT.value, table.scope_id == cohort_id
+                )
             )
-        )
         await self.session.execute(delete(CohortRow).where(CohortRow.id == cohort_id))
 
     async def add_member(self, cohort_id: int, member_id: int, now: datetime) -> bool:
@@ -724,12 +1079,11 @@ class SqlCohortRepository:
                 CohortMemberRow.cohort_id == cohort_id, CohortMemberRow.member_id == member_id
             )
         )
-        await self.session.execute(
-            delete(BoardTotalRow).where(
-                BoardTotalRow.scope == LeaderboardScope.COHORT.value,
-                BoardTotalRow.scope_id == cohort_id,
-                BoardTotalRow.member_id == member_id,
-            )
+        await remove_board_rows(
+            self.session,
+            BoardTotalRow.scope == LeaderboardScope.COHORT.value,
+            BoardTotalRow.scope_id == cohort_id,
+            BoardTotalRow.member_id == member_id,
         )
         return bool(getattr(result, "rowcount", 0))
 
@@ -800,11 +1154,35 @@ class SqlPendingRepository:
             row.member_id, row.question_id, row.asked_at, row.channel_id, row.level, row.context
         )
 
+    async def get_many(self, member_ids: Sequence[int]) -> dict[int, PendingQuestion]:
+        if not member_ids:
+            return {}
+        table = PendingQuestionRow.__table__
+        rows = await self.session.execute(
+            select(
+                table.c.member_id,
+                table.c.question_id,
+                table.c.asked_at,
+                table.c.channel_id,
+                table.c.level,
+                table.c.context,
+            ).where(table.c.member_id.in_(sorted(set(member_ids))))
+        )
+        return {row[0]: PendingQuestion(*row) for row in rows}
+
     async def clear(self, member_id: int) -> bool:
         result = await self.session.execute(
             delete(PendingQuestionRow).where(PendingQuestionRow.member_id == member_id)
         )
         return bool(getattr(result, "rowcount", 0))
+
+    async def clear_many(self, member_ids: Sequence[int]) -> None:
+        if member_ids:
+            await self.session.execute(
+                delete(PendingQuestionRow).where(
+                    PendingQuestionRow.member_id.in_(sorted(set(member_ids)))
+                )
+            )
 
 
 class SqlSeenRepository:
@@ -1199,6 +1577,11 @@ class SqlQotdRepository:
 # -- spaced-repetition practice -----------------------------------------------------------
 
 
+def _json(value: Any) -> dict[str, Any]:
+    # SQLite hands the text back; asyncpg decodes JSON columns itself, even coerced.
+    return dict(json.loads(value) if isinstance(value, str | bytes) else value)
+
+
 def _card(row: PracticeCardRow) -> PracticeCard:
     return PracticeCard(
         member_id=row.member_id,
@@ -1225,23 +1608,88 @@ class SqlCardRepository:
         )
         return _card(row) if row else None
 
-    async def put(self, card: PracticeCard) -> None:
-        values = {
-            "community_id": card.community_id,
-            "due": card.due,
-            "state": card.state,
-            "last_review": card.last_review,
-            "card": card.card,
-            "attempt_id": card.attempt_id,
-            "before": card.before,
-            "rating": card.rating,
-            "self_rated": card.self_rated,
-        }
-        insert = insert_for(self.session, PracticeCardRow.__table__).values(
-            member_id=card.member_id, question_id=card.question_id, **values
+    async def get_many(
+        self, keys: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], PracticeCard]:
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        table = PracticeCardRow.__table__
+        rows = await self.session.execute(
+            select(
+                table.c.member_id,
+                table.c.question_id,
+                table.c.community_id,
+                # As text: only the wanted rows of the superset below are decoded.
+                type_coerce(table.c.card, Text),
+                table.c.due,
+                table.c.state,
+                table.c.last_review,
+                table.c.attempt_id,
+                type_coerce(table.c.before, Text),
+                table.c.rating,
+                table.c.self_rated,
+            ).where(
+                # Two IN lists (a superset), as a row-value IN would scan the table on SQLite.
+                table.c.member_id.in_(sorted({k[0] for k in wanted})),
+                table.c.question_id.in_(sorted({k[1] for k in wanted})),
+            )
         )
+        found = {}
+        for raw in rows:
+            if (raw[0], raw[1]) not in wanted:
+                continue
+            member_id, question_id, community_id, card, due, state, last_review = raw[:7]
+            attempt_id, before, rating, self_rated = raw[7:]
+            found[(member_id, question_id)] = PracticeCard(
+                member_id=member_id,
+                question_id=question_id,
+                community_id=community_id,
+                card=_json(card),
+                due=due,
+                state=state,
+                last_review=last_review,
+                attempt_id=attempt_id,
+                before=_json(before) if before else None,
+                rating=rating,
+                self_rated=bool(self_rated),
+            )
+        return found
+
+    async def put(self, card: PracticeCard) -> None:
+        await self.put_many([card])
+
+    async def put_many(self, cards: Sequence[PracticeCard]) -> None:
+        if not cards:
+            return
+        table = PracticeCardRow.__table__
+        rows = [
+            {
+                "member_id": card.member_id,
+                "question_id": card.question_id,
+                "community_id": card.community_id,
+                "due": card.due,
+                "state": card.state,
+                "last_review": card.last_review,
+                "card": card.card,
+                "attempt_id": card.attempt_id,
+                "before": card.before,
+                "rating": card.rating,
+                "self_rated": card.self_rated,
+            }
+            for card in sorted(cards, key=lambda c: (c.member_id, c.question_id))
+        ]
+        insert = insert_for(self.session, table)
         await self.session.execute(
-            insert.on_conflict_do_update(index_elements=["member_id", "question_id"], set_=values)
+            insert.on_conflict_do_update(
+                index_elements=["member_id", "question_id"],
+                set_={
+                    name: insert.excluded[name]
+                    for name in rows[0]
+                    if name not in ("member_id", "question_id")
+                },
+            ),
+            rows,
         )
 
     def _active(self, member_id: int) -> Any:

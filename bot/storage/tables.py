@@ -214,6 +214,30 @@ class BoardTotalRow(Base):
     )
 
 
+class BoardPointCountRow(Base):
+    """How many members of one board have exactly `points` points, and how many of those
+    have left the community: a histogram of the board.
+
+    A member's rank is one more than the members ahead of them, and the members ahead are
+    the sum of the buckets above their points: a short range scan over distinct point
+    values, however many members the board has. Kept in step with board_totals in the same
+    transaction (answers, cohort rebuilds, members leaving, returning or being deleted).
+    """
+
+    __tablename__ = "board_point_counts"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(6), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    points: Mapped[int] = mapped_column(Integer, primary_key=True)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    departed: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class CohortRow(Base):
     __tablename__ = "cohorts"
     __table_args__ = (UniqueConstraint("community_id", "name"),)

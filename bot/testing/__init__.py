@@ -152,6 +152,11 @@ class FakeChannelRepository(_Repo):
         self.store.channels[channel.id] = channel
         return channel
 
+    async def get_or_create_many(
+        self, community_id: int, external_ids: Sequence[str]
+    ) -> dict[str, Channel]:
+        return {ext: await self.get_or_create(community_id, ext, "") for ext in external_ids}
+
 
 class FakeMemberRepository(_Repo):
     async def get_or_create(
@@ -166,6 +171,14 @@ class FakeMemberRepository(_Repo):
         member = Member(self.store.new_id("member"), community_id, external_id, display_name)
         self.store.members[member.id] = member
         return member
+
+    async def get_or_create_many(
+        self, community_id: int, names: dict[str, str], now: datetime
+    ) -> dict[str, Member]:
+        return {
+            ext: await self.get_or_create(community_id, ext, name, now)
+            for ext, name in names.items()
+        }
 
     async def get(self, member_id: int) -> Member | None:
         return self.store.members.get(member_id)
@@ -240,6 +253,10 @@ class FakeQuestionRepository(_Repo):
         found = self.store.questions.get(question_id)
         return found[0] if found else None
 
+    async def get_many(self, question_ids: Sequence[str]) -> dict[str, Question]:
+        found = {qid: self.store.questions.get(qid) for qid in question_ids}
+        return {qid: entry[0] for qid, entry in found.items() if entry}
+
     async def pool(self, pool: PoolFilter) -> list[str]:
         return sorted(
             q.id
@@ -298,9 +315,20 @@ class FakeAttemptRepository(_Repo):
             totals.correct += attempt.verdict == Verdict.CORRECT.value
         return stored
 
+    async def add_many(self, attempts: Sequence[NewAttempt]) -> list[Attempt]:
+        return [await self.add(attempt) for attempt in attempts]
+
     async def lock_member(self, member_id: int, community_id: int) -> None:
         # One event loop, and each unit of work publishes atomically: nothing to lock.
         return None
+
+    async def lock_members(self, members: Sequence[tuple[int, int]]) -> None:
+        return None
+
+    async def counted_keys(
+        self, keys: Sequence[tuple[int, str, date]]
+    ) -> set[tuple[int, str, date]]:
+        return {key for key in keys if await self.has_counted(*key)}
 
     async def has_counted(self, member_id: int, question_id: str, local_date: date) -> bool:
         return any(
@@ -487,8 +515,16 @@ class FakePendingRepository(_Repo):
     async def get(self, member_id: int) -> PendingQuestion | None:
         return self.store.pending.get(member_id)
 
+    async def get_many(self, member_ids: Sequence[int]) -> dict[int, PendingQuestion]:
+        found = {mid: self.store.pending.get(mid) for mid in member_ids}
+        return {mid: pending for mid, pending in found.items() if pending}
+
     async def clear(self, member_id: int) -> bool:
         return self.store.pending.pop(member_id, None) is not None
+
+    async def clear_many(self, member_ids: Sequence[int]) -> None:
+        for member_id in member_ids:
+            self.store.pending.pop(member_id, None)
 
 
 class FakeSeenRepository(_Repo):
@@ -687,8 +723,17 @@ class FakeCardRepository(_Repo):
     async def get(self, member_id: int, question_id: str) -> PracticeCard | None:
         return self.store.cards.get((member_id, question_id))
 
+    async def get_many(
+        self, keys: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], PracticeCard]:
+        return {key: self.store.cards[key] for key in keys if key in self.store.cards}
+
     async def put(self, card: PracticeCard) -> None:
         self.store.cards[(card.member_id, card.question_id)] = card
+
+    async def put_many(self, cards: Sequence[PracticeCard]) -> None:
+        for card in cards:
+            await self.put(card)
 
     async def for_member(
         self, member_id: int, topic: str | None = None, due_by: datetime | None = None

@@ -8,6 +8,7 @@ the graders still work (slightly less tolerant of inflection).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -544,6 +545,17 @@ def normalise_phrase(text: str) -> str:
     """Canonical form of a short answer: folded, no punctuation, hyphens as spaces, number
     words as digits, no leading article, simple plurals singular
     ("The Transformers!" -> "transformer")."""
+    # Options and accepted answers are normalised on every grade: remember the short ones.
+    if len(text) <= _CACHED_PHRASE_CHARS:
+        return _normalise_phrase_cached(text)
+    return _normalise_phrase(text)
+
+
+def _normalise_phrase(text: str) -> str:
     tokens = [_singular(w) for w in words(text)]
     phrase = " ".join(tokens)
     return _ARTICLE.sub("", phrase)
+
+
+_CACHED_PHRASE_CHARS = 200
+_normalise_phrase_cached = functools.lru_cache(maxsize=8192)(_normalise_phrase)
