@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Text, and_, bindparam, case, delete, func, or_, select, type_coerce, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +43,7 @@ from bot.ports import (
 from bot.storage.codec import content_hash, question_from_dict, question_to_dict
 from bot.storage.tables import (
     AttemptRow,
+    Base,
     BoardPointCountRow,
     BoardTotalRow,
     ChannelRow,
@@ -237,10 +237,13 @@ class SqlMemberRepository:
 
     async def set_left(self, member_id: int, left_at: datetime | None) -> None:
         was = (
-            await self.session.execute(select(MemberRow.left_at).where(MemberRow.id == member_id))
+            await self.session.execute(
+                select(MemberRow.left_at, MemberRow.community_id).where(MemberRow.id == member_id)
+            )
         ).first()
         if was is None:
             return
+        await lock_member_totals(self.session, [(member_id, was[1])])
         await self.session.execute(
             update(MemberRow).where(MemberRow.id == member_id).values(left_at=left_at)
         )
@@ -258,6 +261,7 @@ class SqlMemberRepository:
     async def delete(self, member_id: int) -> None:
         # Every table about a member references it ON DELETE CASCADE; the explicit deletes
         # keep that true even where foreign keys are not enforced.
+        await lock_members_by_id(self.session, [member_id])
         await remove_board_rows(self.session, BoardTotalRow.member_id == member_id)
         for table in (
             MemberTotalRow,
@@ -409,6 +413,98 @@ _BOARD_KEY = (
 )
 
 
+def _select_by_keys(
+    table: Any, names: Sequence[str], keys: set[tuple[Any, ...]], only: Sequence[str] = ()
+) -> tuple[Any, dict[str, Any]]:
+    """SELECT the rows of `table` (the `only` columns, else all) whose `names` columns equal
+    one of `keys`: a statement and its parameters.
+
+    The keys go in as a VALUES list joined on the columns, so both databases do one index
+    lookup per key (a row-value IN makes SQLite scan the table, separate IN lists fetch
+    every combination of the values, an OR of ANDs is slower still). It is text, kept per
+    shape, because SQLAlchemy does not cache a VALUES construct: compiling one anew per
+    call costs more than the query."""
+    statement = _keys_statement(table.name, tuple(names), tuple(only), len(keys))
+    params = {
+        f"k{n}_{name}": value
+        for n, key in enumerate(sorted(keys))
+        for name, value in zip(names, key, strict=True)
+    }
+    return statement, params
+
+
+@functools.lru_cache(maxsize=512)
+def _keys_statement(
+    table_name: str, names: tuple[str, ...], only: tuple[str, ...], count: int
+) -> Any:
+    table = Base.metadata.tables[table_name]
+    rows = ", ".join("(" + ", ".join(f":k{n}_{name}" for name in names) + ")" for n in range(count))
+    on = " AND ".join(f"t.{name} = k.{name}" for name in names)
+    wanted = [table.c[name] for name in only] if only else list(table.c)
+    sql = (
+        f"WITH k ({', '.join(names)}) AS (VALUES {rows}) "
+        f"SELECT {', '.join(f't.{c.key}' for c in wanted)} FROM k JOIN {table.name} t ON {on}"
+    )
+    binds = [
+        bindparam(f"k{n}_{name}", type_=table.c[name].type) for n in range(count) for name in names
+    ]
+    return text(sql).bindparams(*binds).columns(*wanted)
+
+
+async def lock_member_totals(
+    session: AsyncSession, members: Sequence[tuple[int, int]]
+) -> dict[int, tuple[int, int, date | None]]:
+    """Create missing member_totals rows for (member id, community id) pairs and lock them
+    all until the transaction ends (PostgreSQL row locks; SQLite's write lock already
+    serialises everything), lowest member id first so that two transactions locking
+    overlapping sets cannot deadlock. Every transaction that writes a member's board rows
+    takes this lock first: answers, leaving and returning, deletion, cohort changes; so
+    the board histograms never see two of them at once. Returns each member's (current
+    streak, longest streak, last active day)."""
+    communities = dict(members)
+    if not communities:
+        return {}
+    table = MemberTotalRow.__table__
+    await session.execute(
+        insert_for(session, table).on_conflict_do_nothing(index_elements=["member_id"]),
+        [
+            {
+                "member_id": member_id,
+                "community_id": community_id,
+                "points": 0,
+                "answers": 0,
+                "correct": 0,
+                "current_streak": 0,
+                "longest_streak": 0,
+                "last_active_on": None,
+            }
+            for member_id, community_id in sorted(communities.items())
+        ],
+    )
+    rows = await session.execute(
+        select(
+            table.c.member_id,
+            table.c.current_streak,
+            table.c.longest_streak,
+            table.c.last_active_on,
+        )
+        .where(table.c.member_id.in_(sorted(communities)))
+        .order_by(table.c.member_id)
+        .with_for_update()
+    )
+    return {member_id: (current, longest, last) for member_id, current, longest, last in rows}
+
+
+async def lock_members_by_id(session: AsyncSession, member_ids: Sequence[int]) -> None:
+    """`lock_member_totals` for members known by id only."""
+    if not member_ids:
+        return
+    rows = await session.execute(
+        select(MemberRow.id, MemberRow.community_id).where(MemberRow.id.in_(sorted(member_ids)))
+    )
+    await lock_member_totals(session, [(member_id, community) for member_id, community in rows])
+
+
 class SqlAttemptRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -481,53 +577,16 @@ class SqlAttemptRepository:
         """Serialise this member's answers until the transaction ends (PostgreSQL row lock;
         SQLite's write lock already does it), so two processes cannot both count the same
         question on the same day."""
-        await self._locked_totals([(member_id, community_id)])
+        await lock_member_totals(self.session, [(member_id, community_id)])
 
     async def lock_members(self, members: Sequence[tuple[int, int]]) -> None:
-        await self._locked_totals(members)
-
-    async def _locked_totals(
-        self, members: Sequence[tuple[int, int]]
-    ) -> dict[int, tuple[int, int, date | None]]:
-        """Create missing member_totals rows and lock them all, lowest member id first so
-        that two transactions locking overlapping sets cannot deadlock. Returns each
-        member's (current streak, longest streak, last active day)."""
-        communities = dict(members)
-        table = MemberTotalRow.__table__
-        await self.session.execute(
-            insert_for(self.session, table).on_conflict_do_nothing(index_elements=["member_id"]),
-            [
-                {
-                    "member_id": member_id,
-                    "community_id": community_id,
-                    "points": 0,
-                    "answers": 0,
-                    "correct": 0,
-                    "current_streak": 0,
-                    "longest_streak": 0,
-                    "last_active_on": None,
-                }
-                for member_id, community_id in sorted(communities.items())
-            ],
-        )
-        rows = await self.session.execute(
-            select(
-                table.c.member_id,
-                table.c.current_streak,
-                table.c.longest_streak,
-                table.c.last_active_on,
-            )
-            .where(table.c.member_id.in_(sorted(communities)))
-            .order_by(table.c.member_id)
-            .with_for_update()
-        )
-        return {member_id: (current, longest, last) for member_id, current, longest, last in rows}
+        await lock_member_totals(self.session, members)
 
     async def _fold_into_totals(self, attempts: Sequence[NewAttempt]) -> None:
         """Lifetime totals and the streak. Every graded answer extends the streak; only
         counted ones add points."""
         members = {a.member_id: a.community_id for a in attempts}
-        streaks = await self._locked_totals(list(members.items()))
+        streaks = await lock_member_totals(self.session, list(members.items()))
         gains: dict[int, list[int]] = {member_id: [0, 0, 0] for member_id in members}
         for a in attempts:
             current, longest, last = streaks[a.member_id]
@@ -633,20 +692,14 @@ class SqlAttemptRepository:
         wanted = set(keys)
         if not wanted:
             return set()
-        table = AttemptRow.__table__
-        rows = await self.session.execute(
-            select(table.c.member_id, table.c.question_id, table.c.local_date)
-            .where(
-                # Three IN lists, not a row-value IN: SQLite searches the member/question/
-                # day index with the first and scans the whole table for the second.
-                table.c.member_id.in_(sorted({k[0] for k in wanted})),
-                table.c.question_id.in_(sorted({k[1] for k in wanted})),
-                table.c.local_date.in_(sorted({k[2] for k in wanted})),
-                table.c.counted.is_(True),
-            )
-            .distinct()
+        statement, params = _select_by_keys(
+            AttemptRow.__table__,
+            ("member_id", "question_id", "local_date"),
+            wanted,
+            only=("member_id", "question_id", "local_date", "counted"),
         )
-        return {key for key in ((m, q, d) for m, q, d in rows) if key in wanted}
+        rows = await self.session.execute(statement, params)
+        return {(r.member_id, r.question_id, r.local_date) for r in rows if r.counted}
 
     async def accuracy_by_topic(self, member_id: int) -> list[TopicAccuracy]:
         correct = func.sum(case((AttemptRow.verdict == Verdict.CORRECT.value, 1), else_=0))
@@ -712,6 +765,57 @@ def next_streak(current: int, longest: int, last_active: date | None, day: date)
 
 
 BoardCell = tuple[int, str, int, str, date, int]
+_BOARD_COLUMNS = ("community_id", "scope", "scope_id", "period", "period_start")
+# Rows per statement: well under SQLite's and asyncpg's 32,766 bound parameters.
+_BULK_ROWS = 1000
+
+
+async def _bulk_upsert(
+    session: AsyncSession,
+    table: str,
+    columns: Sequence[str],
+    conflict: Sequence[str],
+    add: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    returning: Sequence[str] = (),
+) -> list[Any]:
+    """INSERT .. ON CONFLICT DO UPDATE SET col = col + excluded.col, as multi-row
+    statements handed to the driver as they are.
+
+    The board tables take a dozen rows per answer, and rendering and binding them through
+    SQLAlchemy's insertmanyvalues costs more than SQLite takes to write them. Values must be
+    ints, strings and dates (the board key columns and counters); SQLite stores dates as
+    ISO text, as SQLAlchemy's Date type does, and hands them back the same way.
+    """
+    bind = session.bind
+    dialect = bind.dialect if bind is not None else None
+    sqlite_style = dialect is None or dialect.paramstyle == "qmark"
+    width = len(columns)
+    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in add)
+    tail = f" RETURNING {', '.join(returning)}" if returning else ""
+    found: list[Any] = []
+    for start in range(0, len(rows), _BULK_ROWS):
+        chunk = rows[start : start + _BULK_ROWS]
+        if sqlite_style:
+            values = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(chunk))
+            params = tuple(
+                v.isoformat() if isinstance(v, date) else v for row in chunk for v in row
+            )
+        else:
+            values = ", ".join(
+                "(" + ", ".join(f"${n * width + i + 1}" for i in range(width)) + ")"
+                for n in range(len(chunk))
+            )
+            params = tuple(v for row in chunk for v in row)
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} "
+            f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {sets}{tail}"
+        )
+        connection = await session.connection()
+        result = await connection.exec_driver_sql(sql, params)
+        if returning:
+            found.extend(result.all())
+    return found
 
 
 async def upsert_board_rows(
@@ -723,51 +827,19 @@ async def upsert_board_rows(
     them who have left the community."""
     if not cells:
         return
-    table = BoardTotalRow.__table__
-    moves: dict[tuple[Any, ...], tuple[int, int]] = {}
-    rows = [
-        {
-            "community_id": key[0],
-            "scope": key[1],
-            "scope_id": key[2],
-            "period": key[3],
-            "period_start": key[4],
-            "member_id": key[5],
-            "points": cell[0],
-            "answers": cell[1],
-            "correct": cell[2],
-        }
-        for key, cell in sorted(cells.items())
-    ]
-    insert = insert_for(session, table)
-    result = await session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[
-                "community_id",
-                "scope",
-                "scope_id",
-                "period",
-                "period_start",
-                "member_id",
-            ],
-            set_={
-                "points": table.c.points + insert.excluded.points,
-                "answers": table.c.answers + insert.excluded.answers,
-                "correct": table.c.correct + insert.excluded.correct,
-            },
-        ).returning(
-            table.c.community_id,
-            table.c.scope,
-            table.c.scope_id,
-            table.c.period,
-            table.c.period_start,
-            table.c.member_id,
-            table.c.points,
-            table.c.answers,
-        ),
-        rows,
+    returned = await _bulk_upsert(
+        session,
+        "board_totals",
+        (*_BOARD_COLUMNS, "member_id", "points", "answers", "correct"),
+        (*_BOARD_COLUMNS, "member_id"),
+        ("points", "answers", "correct"),
+        [(*key, *cell) for key, cell in sorted(cells.items())],
+        returning=(*_BOARD_COLUMNS, "member_id", "points", "answers"),
     )
-    for community_id, scope, scope_id, period, start, member_id, points, answers in result:
+    moves: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for community_id, scope, scope_id, period, start, member_id, points, answers in returned:
+        if isinstance(start, str):
+            start = date.fromisoformat(start)
         added_points, added_answers, _ = cells[
             (community_id, scope, scope_id, period, start, member_id)
         ]
@@ -796,40 +868,17 @@ async def bump_histograms(
     period, period start, points). Buckets are written in key order, so concurrent
     transactions take their row locks in one order."""
     rows = [
-        {
-            "community_id": key[0],
-            "scope": key[1],
-            "scope_id": key[2],
-            "period": key[3],
-            "period_start": key[4],
-            "points": key[5],
-            "members": members,
-            "departed": away,
-        }
-        for key, (members, away) in sorted(moves.items())
-        if members or away
+        (*key, members, away) for key, (members, away) in sorted(moves.items()) if members or away
     ]
-    if not rows:
-        return
-    table = BoardPointCountRow.__table__
-    insert = insert_for(session, table)
-    await session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[
-                "community_id",
-                "scope",
-                "scope_id",
-                "period",
-                "period_start",
-                "points",
-            ],
-            set_={
-                "members": table.c.members + insert.excluded.members,
-                "departed": table.c.departed + insert.excluded.departed,
-            },
-        ),
-        rows,
-    )
+    if rows:
+        await _bulk_upsert(
+            session,
+            "board_point_counts",
+            (*_BOARD_COLUMNS, "points", "members", "departed"),
+            (*_BOARD_COLUMNS, "points"),
+            ("members", "departed"),
+            rows,
+        )
 
 
 async def remove_board_rows(session: AsyncSession, *conditions: Any) -> None:
@@ -934,6 +983,11 @@ class SqlLeaderboardRepository:
         return LeaderboardRow(int(count or 0) + 1, member_id, name, points, answers, correct)
 
     async def rebuild_cohort(self, cohort: Cohort) -> None:
+        # Hold off answers from the cohort's members while its boards are recounted.
+        roster = await self.session.execute(
+            select(CohortMemberRow.member_id).where(CohortMemberRow.cohort_id == cohort.id)
+        )
+        await lock_members_by_id(self.session, list(roster.scalars()))
         board = (
             BoardTotalRow.community_id == cohort.community_id,
             BoardTotalRow.scope == LeaderboardScope.COHORT.value,
@@ -1057,6 +1111,10 @@ class SqlCohortRepository:
         )
 
     async def delete(self, cohort_id: int) -> None:
+        roster = await self.session.execute(
+            select(CohortMemberRow.member_id).where(CohortMemberRow.cohort_id == cohort_id)
+        )
+        await lock_members_by_id(self.session, list(roster.scalars()))
         for table in (BoardTotalRow, BoardPointCountRow):
             await self.session.execute(
                 delete(table).where(
@@ -1074,6 +1132,7 @@ class SqlCohortRepository:
         return bool(getattr(result, "rowcount", 0))
 
     async def remove_member(self, cohort_id: int, member_id: int) -> bool:
+        await lock_members_by_id(self.session, [member_id])
         result = await self.session.execute(
             delete(CohortMemberRow).where(
                 CohortMemberRow.cohort_id == cohort_id, CohortMemberRow.member_id == member_id
@@ -1577,12 +1636,7 @@ class SqlQotdRepository:
 # -- spaced-repetition practice -----------------------------------------------------------
 
 
-def _json(value: Any) -> dict[str, Any]:
-    # SQLite hands the text back; asyncpg decodes JSON columns itself, even coerced.
-    return dict(json.loads(value) if isinstance(value, str | bytes) else value)
-
-
-def _card(row: PracticeCardRow) -> PracticeCard:
+def _card(row: Any) -> PracticeCard:
     return PracticeCard(
         member_id=row.member_id,
         question_id=row.question_id,
@@ -1614,47 +1668,12 @@ class SqlCardRepository:
         wanted = set(keys)
         if not wanted:
             return {}
-        table = PracticeCardRow.__table__
-        rows = await self.session.execute(
-            select(
-                table.c.member_id,
-                table.c.question_id,
-                table.c.community_id,
-                # As text: only the wanted rows of the superset below are decoded.
-                type_coerce(table.c.card, Text),
-                table.c.due,
-                table.c.state,
-                table.c.last_review,
-                table.c.attempt_id,
-                type_coerce(table.c.before, Text),
-                table.c.rating,
-                table.c.self_rated,
-            ).where(
-                # Two IN lists (a superset), as a row-value IN would scan the table on SQLite.
-                table.c.member_id.in_(sorted({k[0] for k in wanted})),
-                table.c.question_id.in_(sorted({k[1] for k in wanted})),
-            )
+        statement, params = _select_by_keys(
+            PracticeCardRow.__table__, ("member_id", "question_id"), wanted
         )
-        found = {}
-        for raw in rows:
-            if (raw[0], raw[1]) not in wanted:
-                continue
-            member_id, question_id, community_id, card, due, state, last_review = raw[:7]
-            attempt_id, before, rating, self_rated = raw[7:]
-            found[(member_id, question_id)] = PracticeCard(
-                member_id=member_id,
-                question_id=question_id,
-                community_id=community_id,
-                card=_json(card),
-                due=due,
-                state=state,
-                last_review=last_review,
-                attempt_id=attempt_id,
-                before=_json(before) if before else None,
-                rating=rating,
-                self_rated=bool(self_rated),
-            )
-        return found
+        rows = await self.session.execute(statement, params)
+        cards = (_card(row) for row in rows)
+        return {(card.member_id, card.question_id): card for card in cards}
 
     async def put(self, card: PracticeCard) -> None:
         await self.put_many([card])
