@@ -398,6 +398,9 @@ async def run(args: argparse.Namespace) -> Figures:
         started = time.perf_counter()
         await build(engine, args.members, args.attempts, [q.id for q in questions])
         build_s = time.perf_counter() - started
+        # Measure on connections set up as the bot's are, not on the load's (SQLite's page
+        # cache belongs to the connection, and the load gave its own a large one).
+        await engine.dispose()
         today = FIRST_DAY + timedelta(days=DAYS - 1)
         boards = await time_boards(engine, args.members, args.samples, today)
         naive = await time_naive(engine, max(1, args.samples // 10))
