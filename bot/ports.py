@@ -23,6 +23,7 @@ from bot.domain import (
     LeaderboardWindow,
     Member,
     Question,
+    Verdict,
 )
 from bot.views import Reply
 
@@ -103,6 +104,22 @@ class NewAttempt:
     local_date: date
     created_at: datetime
     channel_id: int | None = None
+
+    def stored(self, attempt_id: int) -> Attempt:
+        """The attempt as stored under `attempt_id`."""
+        return Attempt(
+            id=attempt_id,
+            community_id=self.community_id,
+            member_id=self.member_id,
+            question_id=self.question_id,
+            answer=self.answer,
+            score=self.score,
+            verdict=Verdict(self.verdict),
+            points=self.points,
+            counted=self.counted,
+            created_at=self.created_at,
+            channel_id=self.channel_id,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -556,22 +556,7 @@ class SqlAttemptRepository:
         counted = [a for a in attempts if a.counted]
         if counted:
             await self._fold_into_boards(counted)
-        return [
-            Attempt(
-                id=attempt_id,
-                community_id=a.community_id,
-                member_id=a.member_id,
-                question_id=a.question_id,
-                answer=a.answer,
-                score=a.score,
-                verdict=Verdict(a.verdict),
-                points=a.points,
-                counted=a.counted,
-                created_at=a.created_at,
-                channel_id=a.channel_id,
-            )
-            for attempt_id, a in zip(ids, attempts, strict=True)
-        ]
+        return [a.stored(attempt_id) for attempt_id, a in zip(ids, attempts, strict=True)]
 
     async def lock_member(self, member_id: int, community_id: int) -> None:
         """Serialise this member's answers until the transaction ends (PostgreSQL row lock;

@@ -289,19 +289,7 @@ class FakeQuestionRepository(_Repo):
 
 class FakeAttemptRepository(_Repo):
     async def add(self, attempt: NewAttempt) -> Attempt:
-        stored = Attempt(
-            id=self.store.new_id("attempt"),
-            community_id=attempt.community_id,
-            member_id=attempt.member_id,
-            question_id=attempt.question_id,
-            answer=attempt.answer,
-            score=attempt.score,
-            verdict=Verdict(attempt.verdict),
-            points=attempt.points,
-            counted=attempt.counted,
-            created_at=attempt.created_at,
-            channel_id=attempt.channel_id,
-        )
+        stored = attempt.stored(self.store.new_id("attempt"))
         self.store.attempts.append(stored)
         self.store.attempt_meta[stored.id] = (attempt.topic, attempt.local_date)
         current, longest, last = self.store.streaks.get(attempt.member_id, (0, 0, None))
