@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 from dataclasses import dataclass
@@ -28,6 +29,21 @@ from bot.storage.engine import create_engine, migrate
 from bot.storage.uow import SqlAlchemyUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+
+# Answers allocate many short-lived objects and few reference cycles: with CPython's
+# default (700, 10, 10) the young generation is collected every few hundred allocations,
+# which cost the answer path about 15% (`prepbot bench leaderboard`).
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
+def tune_garbage_collector() -> None:
+    """Collect young objects less often, and move everything loaded so far (modules, the
+    question packs) out of the collector's sight for good (`gc.freeze`). Called once the
+    bot has started; cycles are still collected."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 class ContentError(RuntimeError):
@@ -126,6 +142,7 @@ async def start(
     except BaseException:
         await engine.dispose()
         raise
+    tune_garbage_collector()
     log.info(
         "content: %d questions (%d added, %d updated, %d retired)",
         len(content.questions),

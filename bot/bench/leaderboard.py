@@ -33,7 +33,7 @@ from sqlalchemy import Index, Table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.bootstrap import build_core
+from bot.bootstrap import build_core, tune_garbage_collector
 from bot.config import PROJECT_ROOT
 from bot.content.loader import load_packs
 from bot.domain import LeaderboardScope, LeaderboardWindow
@@ -399,8 +399,10 @@ async def run(args: argparse.Namespace) -> Figures:
         await build(engine, args.members, args.attempts, [q.id for q in questions])
         build_s = time.perf_counter() - started
         # Measure on connections set up as the bot's are, not on the load's (SQLite's page
-        # cache belongs to the connection, and the load gave its own a large one).
+        # cache belongs to the connection, and the load gave its own a large one), and with
+        # the garbage collector tuned as `bootstrap.start` tunes it.
         await engine.dispose()
+        tune_garbage_collector()
         today = FIRST_DAY + timedelta(days=DAYS - 1)
         boards = await time_boards(engine, args.members, args.samples, today)
         naive = await time_naive(engine, max(1, args.samples // 10))

@@ -651,16 +651,10 @@ class SqlAttemptRepository:
                 and (ends_on is None or ends_on >= a.local_date)
             )
             correct = int(a.verdict == Verdict.CORRECT.value)
+            periods = [(window.value, window.start(a.local_date)) for window in _WINDOWS]
             for scope, scope_id in scopes:
-                for window in LeaderboardWindow:
-                    key = (
-                        a.community_id,
-                        scope,
-                        scope_id,
-                        window.value,
-                        window.start(a.local_date),
-                        a.member_id,
-                    )
+                for period, start in periods:
+                    key = (a.community_id, scope, scope_id, period, start, a.member_id)
                     cell = cells.setdefault(key, [0, 0, 0])
                     cell[0] += a.points
                     cell[1] += 1
@@ -750,6 +744,7 @@ def next_streak(current: int, longest: int, last_active: date | None, day: date)
 
 
 BoardCell = tuple[int, str, int, str, date, int]
+_WINDOWS = tuple(LeaderboardWindow)
 _BOARD_COLUMNS = ("community_id", "scope", "scope_id", "period", "period_start")
 # Rows per statement: well under SQLite's and asyncpg's 32,766 bound parameters.
 _BULK_ROWS = 1000
@@ -783,9 +778,7 @@ async def _bulk_upsert(
         chunk = rows[start : start + _BULK_ROWS]
         if sqlite_style:
             values = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(chunk))
-            params = tuple(
-                v.isoformat() if isinstance(v, date) else v for row in chunk for v in row
-            )
+            params = tuple(v.isoformat() if type(v) is date else v for row in chunk for v in row)
         else:
             values = ", ".join(
                 "(" + ", ".join(f"${n * width + i + 1}" for i in range(width)) + ")"
