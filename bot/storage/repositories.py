@@ -404,6 +404,9 @@ class SqlQuestionRepository:
         return [question_from_dict(data, owner) for data, owner in rows]
 
 
+# A board row's key: (community, scope, scope id, period, period start, member).
+BoardCell = tuple[int, str, int, str, date, int]
+_WINDOWS = tuple(LeaderboardWindow)
 _BOARD_KEY = (
     BoardTotalRow.community_id,
     BoardTotalRow.scope,
@@ -638,7 +641,7 @@ class SqlAttemptRepository:
                 )
             ).scalars()
         )
-        cells: dict[tuple[int, str, int, str, date, int], list[int]] = {}
+        cells: dict[BoardCell, list[int]] = {}
         for a in attempts:
             scopes: list[tuple[str, int]] = [(LeaderboardScope.COMMUNITY.value, 0)]
             if a.channel_id is not None:
@@ -743,8 +746,6 @@ def next_streak(current: int, longest: int, last_active: date | None, day: date)
     return current, max(longest, current)
 
 
-BoardCell = tuple[int, str, int, str, date, int]
-_WINDOWS = tuple(LeaderboardWindow)
 _BOARD_COLUMNS = ("community_id", "scope", "scope_id", "period", "period_start")
 # Rows per statement: well under SQLite's and asyncpg's 32,766 bound parameters.
 _BULK_ROWS = 1000
