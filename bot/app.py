@@ -20,6 +20,9 @@ from bot.views import Reply, error
 
 log = logging.getLogger(__name__)
 
+MAX_ACTION_CHARS = 200
+UNREADABLE_ACTION = "That button is not one I know any more. Try /help."
+
 
 @dataclass
 class Prepbot:
@@ -67,6 +70,34 @@ class Prepbot:
                 return error("The question of the day is not available here.")
             return await self.qotd.command(caller, args)
         raise AssertionError(f"catalogue command {name} has no handler")
+
+    async def act(self, caller: Caller, action: str, text: str | None = None) -> Reply:
+        """Run a `Button.action` or `Reply.answer_action` a member pressed or submitted.
+
+        Actions are `name[:arg[:arg]]`: `answer:QID:LETTER` (a choice button) or
+        `answer:QID` with `text` (a free-text form) answer the member's pending quiz
+        question; `qotd:answer:POST[:LETTER]` (or with `text`) answers a question of the
+        day; anything else is a catalogue command with its arguments (`rate:good:42`,
+        `forget-me:confirm`, `quiz`). A malformed action gets a message, never an error.
+        """
+        if not action or len(action) > MAX_ACTION_CHARS:
+            return error(UNREADABLE_ACTION)
+        name, *args = action.split(":")
+        if name == "answer":
+            if not args or len(args) > 2 or not args[0]:
+                return error(UNREADABLE_ACTION)
+            answer = args[1] if len(args) == 2 else (text or "")
+            return await self.quiz.submit(caller, args[0], answer, expect_pending=True)
+        if name == "qotd" and args[:1] == ["answer"]:
+            if self.qotd is None:
+                return error("The question of the day is not available here.")
+            if len(args) not in (2, 3) or not args[1].isdigit():
+                return error(UNREADABLE_ACTION)
+            answer = args[2] if len(args) == 3 else (text or "")
+            return await self.qotd.answer(caller, answer, int(args[1]))
+        if name not in BY_NAME:
+            return error(UNREADABLE_ACTION)
+        return await self.handle(caller, name, args)
 
     async def handle_text(self, caller: Caller, line: str) -> Reply:
         """A line typed by a member: a /command, or else an answer to their question."""

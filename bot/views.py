@@ -38,6 +38,10 @@ class Reply:
     error: bool = False
     # A file to hand over (filename, text), e.g. a CSV export.
     attachment: tuple[str, str] | None = None
+    # Where an answer to this reply goes, as an action for `Prepbot.act`: a choice button
+    # is `f"{answer_action}:{letter}"`; a free-text form submits its text to
+    # `answer_action` itself. None when the reply asks nothing.
+    answer_action: str | None = None
 
     def plain_text(self) -> str:
         """A rendering every adapter can fall back on (and tests can read)."""

@@ -298,6 +298,7 @@ def question_post(
         choices=tuple(c.text for c in question.choices),
         buttons=(Button("Answer privately", f"qotd:answer:{post_id}", "primary"),),
         wants_text_answer=question.kind is not Kind.CHOICE,
+        answer_action=f"qotd:answer:{post_id}",
         private=False,
         footer=(
             "Answer privately with /qotd answer YOUR ANSWER: one graded answer each. "

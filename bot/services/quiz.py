@@ -27,6 +27,10 @@ from bot.views import Button, Field, Reply, error
 
 MAX_ANSWER_CHARS = 6000
 MAX_FIELD = 1000
+NOT_PENDING = (
+    "That question is no longer waiting for your answer (you answered or skipped it). "
+    "Nothing was recorded. /quiz for a new one."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,7 @@ def question_reply(question: Question, level: str | None, note: str | None = Non
         buttons=(Button("Skip", "skip"),),
         wants_text_answer=question.kind is not Kind.CHOICE,
         footer=footer,
+        answer_action=f"answer:{question.id}",
     )
 
 
@@ -148,6 +153,10 @@ class AnswerJob:
     # button or form names.
     question_id: str | None = None
     context: str = "quiz"
+    # True for a button or form of the question's own message: it answers the question
+    # only while that question is still the member's pending one (a double click, or a
+    # click after /skip, is refused and changes nothing).
+    expect_pending: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,18 +233,27 @@ class QuizService:
         return await self.answers.submit(AnswerJob(caller, answer))
 
     async def submit(
-        self, caller: Caller, question_id: str, text: str, context: str = "quiz"
+        self,
+        caller: Caller,
+        question_id: str,
+        text: str,
+        context: str = "quiz",
+        *,
+        expect_pending: bool = False,
     ) -> Reply:
         """Grade an answer to a named question, as a platform button or form carries it.
 
-        Works without a pending question (a stale or double-clicked button still grades, and
-        the per-day rule keeps it from earning twice); clears the pending one if it matches.
+        By default it works without a pending question (the per-day rule keeps a repeat
+        from earning twice) and clears the pending one if it matches. With
+        `expect_pending`, the question must still be the member's pending one: otherwise
+        the answer is refused with a message and nothing changes.
         """
         answer = text.strip()
         problem = answer_problem(answer)
         if problem:
             return error(problem)
-        return await self.answers.submit(AnswerJob(caller, answer, question_id, context))
+        job = AnswerJob(caller, answer, question_id, context, expect_pending)
+        return await self.answers.submit(job)
 
     async def _record_batch(self, jobs: list[AnswerJob]) -> list[Reply]:
         """Grade and record a batch of answers in one transaction, each exactly as if it
@@ -274,6 +292,11 @@ class QuizService:
                         replies[index] = error(
                             "That question does not exist here. Try /quiz for a new one."
                         )
+                        continue
+                    if job.expect_pending and (
+                        waiting is None or waiting.question_id != job.question_id
+                    ):
+                        replies[index] = error(NOT_PENDING)
                         continue
                     if waiting is not None and waiting.question_id == job.question_id:
                         del pending[member_id]

@@ -1,0 +1,61 @@
+"""Buttons and forms: `Prepbot.act` routes a pressed action into the core."""
+
+from __future__ import annotations
+
+from bot.services.context import Caller
+
+
+def member(name: str = "alice") -> Caller:
+    return Caller(
+        platform="discord",
+        community_external_id="g1",
+        member_external_id=name,
+        display_name=name,
+        channel_external_id="c1",
+    )
+
+
+async def test_choice_button_answers_the_pending_question(fake_core):
+    asked = await fake_core.quiz.ask(member(), ["nlp-basics", "choice"])
+    assert asked.answer_action and asked.answer_action.startswith("answer:")
+    graded = await fake_core.act(member(), f"{asked.answer_action}:A")
+    assert graded.text.startswith("Correct: 100/100")
+
+
+async def test_a_second_click_is_refused_and_records_nothing(fake_core):
+    asked = await fake_core.quiz.ask(member(), ["nlp-basics", "choice"])
+    await fake_core.act(member(), f"{asked.answer_action}:A")
+    again = await fake_core.act(member(), f"{asked.answer_action}:B")
+    assert again.error and "no longer waiting" in again.text
+    stats = await fake_core.stats.stats(member())
+    assert "10 points · 1 answered" in stats.plain_text()
+
+
+async def test_a_click_after_skip_is_refused(fake_core):
+    asked = await fake_core.quiz.ask(member(), ["nlp-basics", "choice"])
+    await fake_core.quiz.skip(member())
+    refused = await fake_core.act(member(), f"{asked.answer_action}:A")
+    assert refused.error and "no longer waiting" in refused.text
+
+
+async def test_free_text_form_submits_its_text(fake_core):
+    asked = await fake_core.quiz.ask(member(), ["open"])
+    assert asked.wants_text_answer
+    graded = await fake_core.act(member(), asked.answer_action, text="   ")
+    assert graded.error and "empty" in graded.text
+    graded = await fake_core.act(member(), asked.answer_action, text="a real attempt at it")
+    assert graded.title == "Your grade"
+
+
+async def test_catalogue_actions_carry_their_arguments(fake_core):
+    reply = await fake_core.act(member(), "forget-me")
+    confirm = [b.action for b in reply.buttons]
+    assert confirm == ["forget-me:confirm"]
+    done = await fake_core.act(member(), confirm[0])
+    assert "deleted" in done.text
+
+
+async def test_garbage_actions_get_a_message(fake_core):
+    for action in ("", "x" * 500, "answer", "answer::", "nope:1", "qotd:answer:abc", ":::"):
+        reply = await fake_core.act(member(), action)
+        assert reply.error, action
