@@ -67,6 +67,7 @@ def build_core(
     *,
     chat: ChatPort | None = None,
     qotd_grace: timedelta = DEFAULT_GRACE,
+    platforms: frozenset[str] | None = None,
 ) -> Prepbot:
     """The core with every service; `chat` is where scheduled posts (QOTD) go."""
     practice = PracticeService(uow, clock, rng)
@@ -78,7 +79,13 @@ def build_core(
         cohorts=CohortService(uow, clock),
         privacy=PrivacyService(uow, clock),
         qotd=QotdService(
-            uow, clock, chat, grace=qotd_grace, rng=rng, on_graded=practice.review_attempts
+            uow,
+            clock,
+            chat,
+            grace=qotd_grace,
+            rng=rng,
+            on_graded=practice.review_attempts,
+            platforms=platforms,
         ),
         practice=practice,
     )
@@ -120,6 +127,7 @@ async def start(
     clock: Clock | None = None,
     rng: random.Random | None = None,
     chat: ChatPort | None = None,
+    platforms: frozenset[str] | None = None,
 ) -> Runtime:
     """Validate content, migrate the database, sync the packs, and build the core.
 
@@ -137,7 +145,7 @@ async def start(
         if chat is not None:
             chat = RateLimitedChat(chat, RateLimiter())
         grace = timedelta(minutes=settings.qotd_grace_minutes)
-        core = build_core(uow, the_clock, rng, chat=chat, qotd_grace=grace)
+        core = build_core(uow, the_clock, rng, chat=chat, qotd_grace=grace, platforms=platforms)
         report: SyncReport = await core.catalog.sync(content.questions)
     except BaseException:
         await engine.dispose()

@@ -267,16 +267,18 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """Discord and/or Slack when their settings are present (in one event loop), else the
+    console."""
     settings = _settings()
-    platform = settings.platform
-    if platform == "console":
+    if settings.platform == "console":
         return cmd_console(args)
-    print(
-        f"prepbot: a {platform.title()} token is set, but this release has no {platform.title()} "
-        "adapter yet. Unset the token to practise in the console.",
-        file=sys.stderr,
-    )
-    return 2
+    from adapters.launch import run_chat
+
+    _configure_logging(settings)
+    try:
+        return asyncio.run(run_chat(settings))
+    except KeyboardInterrupt:
+        return 130
 
 
 def cmd_cohort_export(args: argparse.Namespace) -> int:

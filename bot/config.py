@@ -25,9 +25,24 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), alias="PREPBOT_DATA_DIR")
     content_dir: Path = Field(default=PROJECT_ROOT / "content", alias="PREPBOT_CONTENT_DIR")
     discord_token: SecretStr | None = Field(default=None, alias="DISCORD_TOKEN")
+    # Another Discord-compatible endpoint (tests, proxies): REST base such as
+    # http://127.0.0.1:8080/api/v10 (no trailing slash) and the gateway websocket URL.
+    discord_api_url: str | None = Field(default=None, alias="DISCORD_API_URL")
+    discord_gateway_url: str | None = Field(default=None, alias="DISCORD_GATEWAY_URL")
+    # Sharding: a count switches to the auto-sharded client; ids (e.g. "0,1") split the
+    # shards between processes sharing one PostgreSQL database.
+    discord_shard_count: int | None = Field(default=None, ge=1, alias="DISCORD_SHARD_COUNT")
+    discord_shard_ids: str | None = Field(default=None, alias="DISCORD_SHARD_IDS")
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    # Another Slack Web API base URL (tests, proxies), e.g. http://127.0.0.1:8080/api/
+    slack_api_url: str | None = Field(default=None, alias="SLACK_API_URL")
+    slack_admin_user_ids: str | None = Field(default=None, alias="SLACK_ADMIN_USER_IDS")
+    # HTTP mode's port for /slack/events (and GET / for health checks).
+    port: int = Field(default=3000, ge=0, le=65535, alias="PORT")
     default_timezone: str = Field(default="UTC", alias="PREPBOT_TIMEZONE")
     log_level: str = Field(default="INFO", alias="PREPBOT_LOG_LEVEL")
     # A question of the day missed while the bot was down is posted late within this
@@ -68,12 +83,16 @@ class Settings(BaseSettings):
         return url
 
     @property
+    def slack_configured(self) -> bool:
+        """Slack runs in Socket Mode (app token), in HTTP mode (signing secret), or in
+        multi-workspace HTTP mode (client id and secret with the signing secret)."""
+        return bool(self.slack_app_token or self.slack_signing_secret)
+
+    @property
     def platform(self) -> str:
-        """Which adapter `prepbot run` starts."""
-        if self.discord_token:
-            return "discord"
-        if self.slack_bot_token:
-            return "slack"
+        """What `prepbot run` starts: "chat" (Discord and/or Slack) or "console"."""
+        if self.discord_token or self.slack_configured:
+            return "chat"
         return "console"
 
 

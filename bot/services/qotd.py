@@ -451,10 +451,14 @@ class QotdService:
         rng: random.Random | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         on_graded: GradedHook | None = None,
+        platforms: frozenset[str] | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.on_graded = on_graded
+        # The platforms this process posts to (None: all). A Slack-only process sharing a
+        # database with a Discord one must leave Discord's channels alone.
+        self.platforms = platforms
         self.chat: ChatPort = chat or UnconnectedChat()
         self.grace = grace
         self.rng = rng or random.Random()
@@ -761,7 +765,11 @@ class QotdService:
     async def schedules(self) -> list[Subscription]:
         """Every active subscription, for the scheduler to build its jobs from."""
         async with self.uow() as uow:
-            return await uow.subscriptions.active()
+            return [s for s in await uow.subscriptions.active() if self.serves(s.platform)]
+
+    def serves(self, platform: str) -> bool:
+        """Whether this process posts to `platform`'s channels."""
+        return self.platforms is None or platform in self.platforms
 
     async def tick(self, now: datetime | None = None) -> TickReport:
         """Post everything due at `now`: questions (late ones within the grace window),
@@ -769,9 +777,16 @@ class QotdService:
         now = now or self.clock.now()
         report = TickReport()
         async with self.uow() as uow:
-            subscriptions = await uow.subscriptions.active()
+            subscriptions = [s for s in await uow.subscriptions.active() if self.serves(s.platform)]
             taken_rows = await uow.qotd.since((now - timedelta(days=3)).date())
             reveals = await uow.qotd.due_reveals(now, now - CLAIM_LEASE)
+            if self.platforms is not None:
+                kept = []
+                for post in reveals:
+                    owner = await uow.subscriptions.for_channel(post.channel_id)
+                    if owner is None or self.serves(owner.platform):
+                        kept.append(post)
+                reveals = kept
         taken = {(p.subscription_id, p.local_date, p.kind): p for p in taken_rows}
         due: list[Slot] = []
         missed: list[Slot] = []
