@@ -200,10 +200,16 @@ def parse_duration(text: str) -> int:
 
 
 def parse_setup(
-    args: Sequence[str], default_timezone: str, current: QotdSettings | None
+    args: Sequence[str],
+    default_timezone: str,
+    current: QotdSettings | None,
+    default_show_best: bool = True,
 ) -> QotdSettings:
-    """Read `/qotd setup` arguments over the current settings (or the defaults)."""
-    settings = current or QotdSettings(post_time=time(9, 0), timezone=default_timezone)
+    """Read `/qotd setup` arguments over the current settings (or the defaults: the
+    community's timezone and its `qotd-best` setting)."""
+    settings = current or QotdSettings(
+        post_time=time(9, 0), timezone=default_timezone, show_best=default_show_best
+    )
     changes: dict[str, object] = {}
     for raw in args:
         token = raw.strip()
@@ -506,7 +512,10 @@ class QotdService:
             current = await uow.subscriptions.for_channel(who.channel.id)
             try:
                 settings = parse_setup(
-                    args, who.community.timezone, current.settings if current else None
+                    args,
+                    who.community.timezone,
+                    current.settings if current else None,
+                    who.community.qotd_show_best,
                 )
             except SetupError as exc:
                 return error(str(exc))
