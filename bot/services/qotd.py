@@ -22,7 +22,7 @@ import logging
 import random
 import re
 import statistics
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,7 +49,7 @@ from bot.ports import (
 )
 from bot.services.context import Caller, resolve
 from bot.services.points import points_for
-from bot.services.quiz import GradedHook
+from bot.services.quiz import GradedHook, unreadable_choice
 from bot.services.scoring import grade
 from bot.views import Button, Field, Reply, error
 
@@ -127,17 +127,50 @@ def slots_until(subscription: Subscription, now: datetime) -> Iterator[Slot]:
             yield Slot(subscription, DIGEST, local_date, at)
 
 
-def next_post_time(subscription: Subscription, now: datetime) -> datetime | None:
+def next_post_time(
+    subscription: Subscription, now: datetime, taken: Collection[date] = ()
+) -> datetime | None:
+    """When the next question will really be posted: the first scheduled slot after
+    `now` whose local day is not `taken` already (posted early with /qotd now, or
+    skipped)."""
     settings = subscription.settings
     if not settings.days:
         return None
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
-    for offset in range(0, 8):
+    for offset in range(0, 9):
         local_date = today + timedelta(days=offset)
         at = slot_time(settings, local_date)
-        if local_date.weekday() in settings.days and at > now:
+        if local_date.weekday() in settings.days and at > now and local_date not in taken:
             return at
     return None
+
+
+def describe_post(post: QotdPost, timezone: str) -> str:
+    """One line of /qotd show's history, in words: `Wed 2 Dec: posted transformers-x;
+    answer revealed Wed 02 Dec 17:00 CET`."""
+    day = f"{post.local_date:%a} {post.local_date.day} {post.local_date:%b}"
+    if post.kind == DIGEST:
+        what = {"posted": "weekly digest posted"}.get(post.status, f"weekly digest {post.status}")
+        return f"{day}: {what}"
+    if post.status == "posted":
+        line = f"{day}: posted {post.question_id or 'a question'}"
+        if post.reveal_status == "done":
+            line += "; answer revealed"
+        elif post.reveal_status in ("pending", "claimed") and post.reveal_at is not None:
+            line += f"; answer to be revealed {_local(post.reveal_at, timezone)}"
+        elif post.reveal_status not in ("none",):
+            line += f"; reveal {post.reveal_status.replace('_', ' ')}"
+        return line
+    reason = f" ({post.error})" if post.error else ""
+    words = {
+        "skipped": "skipped",
+        "missed": "missed",
+        "empty": "nothing to post",
+        "failed": "posting failed",
+        "gone": "channel gone",
+        "claimed": "being posted",
+    }
+    return f"{day}: {words.get(post.status, post.status)}{reason}"
 
 
 def _retryable(post: QotdPost, now: datetime) -> bool:
@@ -520,12 +553,13 @@ class QotdService:
             except SetupError as exc:
                 return error(str(exc))
             saved = await uow.subscriptions.upsert(who.community.id, who.channel.id, settings, now)
+            taken = {p.local_date for p in await uow.qotd.recent(saved.id, 3) if p.kind == QUESTION}
         await self._changed(saved.id)
         return Reply(
             title="Question of the day is set up"
             if current is None
             else "Question of the day updated",
-            text=self._describe(saved, now),
+            text=self._describe(saved, now, taken),
             footer="/qotd now posts today's question at once; /qotd show shows this again.",
         )
 
@@ -540,18 +574,17 @@ class QotdService:
             return Reply(
                 text="This channel has no question of the day. Start one: /qotd setup 09:00"
             )
-        lines = [self._describe(subscription, now)]
+        taken = {p.local_date for p in recent if p.kind == QUESTION}
+        lines = [self._describe(subscription, now, taken)]
         if recent:
             lines.append("Recent:")
             for post in recent:
-                detail = post.question_id or ""
-                if post.error:
-                    detail = f"{detail} — {post.error}".strip(" —")
-                extra = f", reveal {post.reveal_status}" if post.kind == QUESTION else ""
-                lines.append(f"  {post.local_date} {post.kind}: {post.status}{extra} {detail}")
+                lines.append(f"  {describe_post(post, subscription.settings.timezone)}")
         return Reply(title="Question of the day", text="\n".join(lines))
 
-    def _describe(self, subscription: Subscription, now: datetime) -> str:
+    def _describe(
+        self, subscription: Subscription, now: datetime, taken: Collection[date] = ()
+    ) -> str:
         s = subscription.settings
         days = "daily" if len(s.days) == 7 else ",".join(DAY_NAMES[d] for d in s.days)
         hours, minutes = divmod(s.reveal_minutes, 60)
@@ -570,7 +603,7 @@ class QotdService:
         if subscription.paused:
             lines.append(f"PAUSED: {subscription.paused_reason or 'by an admin'}. /qotd resume")
         else:
-            upcoming = next_post_time(subscription, now)
+            upcoming = next_post_time(subscription, now, taken)
             if upcoming:
                 lines.append(f"Next question: {_local(upcoming, s.timezone)}")
         return "\n".join(lines)
@@ -600,9 +633,11 @@ class QotdService:
                 return error("This channel has no question of the day. Start one: /qotd setup")
             await uow.subscriptions.set_paused(subscription.id, False, None, now)
             resumed = await uow.subscriptions.for_channel(who.channel.id)
+            recent = await uow.qotd.recent(subscription.id, 3)
         assert resumed is not None
         await self._changed(subscription.id)
-        return Reply(text="Resumed.\n" + self._describe(resumed, now))
+        taken = {p.local_date for p in recent if p.kind == QUESTION}
+        return Reply(text="Resumed.\n" + self._describe(resumed, now, taken))
 
     async def skip(self, caller: Caller) -> Reply:
         """Skip today's question: claim today's slot as skipped so no process posts it."""
@@ -701,6 +736,9 @@ class QotdService:
                     text="Type your answer to the question of the day in your next message.",
                     title="Question of the day",
                 )
+            unreadable = unreadable_choice(question, answer)
+            if unreadable:
+                return error(unreadable.replace("/skip", "the reveal"))
             result = grade(question, answer, level)
             local_date = who.local_date(now)
             await uow.attempts.lock_member(who.member.id, who.community.id)
@@ -759,6 +797,11 @@ class QotdService:
                 return None
             if not text.strip():
                 return error("That answer is empty. Type your answer to the question of the day.")
+            question = await uow.questions.get(pending.question_id)
+            unreadable = unreadable_choice(question, text.strip()) if question else None
+            if unreadable:
+                # Keep waiting for a readable choice, as a quiz question does.
+                return error(unreadable)
             await uow.pending.clear(who.member.id)
             post = (
                 await uow.qotd.open_in_channel(pending.channel_id, now)
