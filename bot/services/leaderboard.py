@@ -67,19 +67,20 @@ def parse_board_request(args: Sequence[str]) -> BoardRequest:
     window = LeaderboardWindow.ALL
     scope = LeaderboardScope.COMMUNITY
     rest: list[str] = []
+    explicit = False
     for raw in args:
         word = raw.strip().casefold()
         if word in WINDOW_WORDS:
             window = WINDOW_WORDS[word]
-        elif word in SCOPE_WORDS:
+        elif word in SCOPE_WORDS and not rest:
+            # After a name's first word, "cohort" is part of it ("My Cohort").
             scope = SCOPE_WORDS[word]
+            explicit = True
         elif raw.strip():
             rest.append(raw.strip())
     implicit = False
     if rest:
-        if scope is LeaderboardScope.COMMUNITY and not any(
-            raw.strip().casefold() in SCOPE_WORDS for raw in args
-        ):
+        if scope is LeaderboardScope.COMMUNITY and not explicit:
             # `/leaderboard spring-2026` (or `My Cohort`) reads as that cohort's board.
             scope, implicit = LeaderboardScope.COHORT, True
         if scope is not LeaderboardScope.COHORT:
