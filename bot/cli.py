@@ -136,8 +136,12 @@ def cmd_content_import(args: argparse.Namespace) -> int:
                 f"unknown topic {args.topic!r}; use one of {', '.join(TOPICS)}"
             )
         fmt = importer.detect_format(args.file, args.format)
+        # A trivia list keeps its name as its topic unless --topic says otherwise.
+        named = fmt == "trivia" and not args.topic
         defaults = importer.Defaults(
-            args.topic or importer.DEFAULT_TOPIC, args.level or importer.DEFAULT_LEVEL
+            importer.list_topic(args.file) if named else args.topic or importer.DEFAULT_TOPIC,
+            args.level or importer.DEFAULT_LEVEL,
+            own_topic=named,
         )
         # The whole file is read and checked before the database is touched.
         drafts = importer.read_drafts(importer.read_bytes(args.file), fmt, defaults)
