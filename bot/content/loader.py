@@ -18,7 +18,6 @@ from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
 from bot.content.duplicates import NEAR_DUPLICATE_RATIO, same_question
-
 from bot.content.schema import PackSpec
 from bot.domain import Question
 
