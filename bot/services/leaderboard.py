@@ -199,15 +199,17 @@ def render_board(
     me: int,
     period: str | None = None,
 ) -> Reply:
-    head = [period] if period else []
     if not rows:
         return Reply(
-            text="\n".join([*head, "Nobody has points on this board yet. Be the first: /quiz"]),
+            text="Nobody has points on this board yet. Be the first: /quiz",
             title=title,
+            footer=period,
         )
-    lines = [*head, *(row_line(row, me) for row in rows)]
+    lines = [row_line(row, me) for row in rows]
     if mine is not None and all(row.member_id != mine.member_id for row in rows):
         lines.append("  …")
         lines.append(row_line(mine, me))
-    footer = None if mine else "You are not on this board yet: answer a question with /quiz."
-    return Reply(text="\n".join(lines), title=title, footer=footer)
+    notes = [] if mine else ["You are not on this board yet: answer a question with /quiz."]
+    if period:
+        notes.insert(0, period)
+    return Reply(text="\n".join(lines), title=title, footer="\n".join(notes) or None)

@@ -28,7 +28,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.topics import TOPICS
-from bot.domain import LEVELS, Kind, LeaderboardRow, Question, Verdict
+from bot.domain import LEVELS, Grade, Kind, LeaderboardRow, Question, Verdict
 from bot.ports import (
     ChannelGone,
     ChatError,
@@ -48,8 +48,9 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services.context import Caller, resolve
+from bot.services.model_answer import split_text
 from bot.services.points import points_for
-from bot.services.quiz import GradedHook, unreadable_choice
+from bot.services.quiz import GradedHook, accepted_line, unreadable_choice
 from bot.services.scoring import grade
 from bot.views import Button, Field, Reply, error
 
@@ -366,7 +367,13 @@ def reveal_post(question: Question, answers: Sequence[QotdAnswer], show_best: bo
     correct = question.correct_choice
     if question.kind is Kind.CHOICE and correct is not None:
         fields.append(Field("Answer", correct.text))
-    fields.append(Field("Model answer", _clip(question.model_answer)))
+    # The reveal is public and posted once: the whole model answer goes in it, in as many
+    # fields as it needs, never cut.
+    parts = split_text(question.model_answer)
+    fields.extend(
+        Field("Model answer" if len(parts) == 1 else f"Model answer ({n}/{len(parts)})", part)
+        for n, part in enumerate(parts, start=1)
+    )
     if question.explanation:
         fields.append(Field("Why", _clip(question.explanation)))
     fields.append(Field("Answered", str(len(answers)), inline=True))
@@ -408,6 +415,9 @@ def grade_reply(question: Question, answer: QotdAnswer, again: bool) -> Reply:
     }.get(answer.verdict, answer.verdict)
     graded = answer.grade
     fields: list[Field] = []
+    accepted = accepted_line(question, Grade(answer.score, Verdict(answer.verdict)), answer.answer)
+    if accepted:
+        fields.append(Field("Accepted", accepted.removeprefix("Accepted: ")))
     if graded.get("feedback"):
         fields.append(Field("Feedback", _clip(str(graded["feedback"]))))
     if graded.get("covered"):
@@ -415,9 +425,13 @@ def grade_reply(question: Question, answer: QotdAnswer, again: bool) -> Reply:
     if graded.get("missed"):
         fields.append(Field("Missed", _clip("; ".join(map(str, graded["missed"])))))
     prefix = "You already answered today's question; your first answer counts. " if again else ""
+    if answer.verdict == Verdict.INCORRECT.value and not answer.points:
+        earned = "no points: an incorrect answer earns none"
+    else:
+        earned = f"+{answer.points} points"
     return Reply(
         title="Question of the day · your grade",
-        text=f"{prefix}{verdict}: {answer.score}/100 (+{answer.points} points)",
+        text=f"{prefix}{verdict}: {answer.score}/100 ({earned})",
         fields=tuple(fields),
         footer="The model answer and everyone's results are revealed in the channel.",
     )

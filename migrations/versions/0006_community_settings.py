@@ -20,10 +20,13 @@ UTC_DATETIME = bot.storage.tables.UTCDateTime
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("communities") as batch:
-        batch.add_column(
-            sa.Column("qotd_show_best", sa.Boolean(), server_default=sa.true(), nullable=False)
-        )
+    # A plain ADD COLUMN, never a batch rebuild: on SQLite a rebuild drops and recreates
+    # `communities`, and with foreign keys on, dropping it cascades into every row that
+    # belongs to a community.
+    op.add_column(
+        "communities",
+        sa.Column("qotd_show_best", sa.Boolean(), server_default=sa.true(), nullable=False),
+    )
     op.create_table(
         "skipped_questions",
         sa.Column("member_id", sa.Integer(), nullable=False),
@@ -41,5 +44,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("skipped_questions")
-    with op.batch_alter_table("communities") as batch:
-        batch.drop_column("qotd_show_best")
+    # SQLite 3.35+ drops a column in place (no rebuild, so no cascade).
+    op.drop_column("communities", "qotd_show_best")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -453,12 +454,11 @@ async def test_skipping_today_moves_the_next_question_to_tomorrow(world):
 
 
 async def test_an_unreadable_choice_to_the_daily_question_waits(world):
+    world.questions = [q for q in world.questions if q.id == "nlp-basics-sample-gpt3"]
+    await world.sync()
     await world.run("/qotd setup 09:00 levels=junior topics=nlp-basics")
     world.clock.set(at(MONDAY, 9))
     await world.qotd.tick(at(MONDAY, 9))
-    posted = world.questions_posted()[0]
-    if "GPT-3" not in posted:
-        pytest.skip("the seeded pick is not the choice question")
     refused = await world.run("/qotd answer I think A", ALICE)
     assert refused.startswith("! I can't tell which option")
     await world.run("/qotd answer", BOB)
@@ -473,3 +473,32 @@ async def test_the_community_setting_decides_whether_new_schedules_name_the_best
     assert "qotd-best is off" in await world.run("/settings qotd-best off")
     shown = await world.run("/qotd setup 09:00")
     assert "best answer not named" in shown
+
+
+async def test_a_long_model_answer_is_revealed_whole_and_a_wrong_answer_earns_nothing(world):
+    long = " ".join(f"Part {n} says one more thing about causal attention." for n in range(60))
+    # Only this question is left to post.
+    world.questions = [
+        replace(q, model_answer=long) for q in world.questions if q.id == "nlp-basics-sample-gpt3"
+    ]
+    await world.sync()
+    await world.run("/qotd setup 09:00 levels=junior topics=nlp-basics reveal=1h")
+    world.clock.set(at(MONDAY, 9))
+    await world.qotd.tick(at(MONDAY, 9))
+    wrong = await world.run("/qotd answer B", ALICE)
+    assert "Not quite: 0/100 (no points: an incorrect answer earns none)" in wrong
+    await world.qotd.tick(at(MONDAY, 10))
+    reveal = world.reveals()[0]
+    parts = [line for line in reveal.splitlines() if line.startswith("Model answer (")]
+    assert len(parts) == 4
+    assert " ".join(p.split(": ", 1)[1] for p in parts) == long
+
+
+async def test_an_accepted_spelling_is_shown_for_the_daily_question(world):
+    world.questions = [q for q in world.questions if q.id == "nlp-basics-sample-tfidf"]
+    await world.sync()
+    await world.run("/qotd setup 09:00 levels=junior topics=nlp-basics")
+    world.clock.set(at(MONDAY, 9))
+    await world.qotd.tick(at(MONDAY, 9))
+    graded = await world.run("/qotd answer term frequency inverse document frequncy", ALICE)
+    assert "Accepted: *term frequency inverse document frequncy* → Term frequency-" in graded
