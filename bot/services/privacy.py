@@ -42,7 +42,11 @@ class PrivacyService:
         recent = attempts[-RECENT:]
         count = len(attempts)
         fields = [
-            Field("Stored", f"your display name, {plural(count, 'graded answer')} with their text"),
+            Field(
+                "Stored",
+                f"your display name, {plural(count, 'graded answer')} "
+                + ("with its text" if count == 1 else "with their text"),
+            ),
             Field("Cohorts", ", ".join(c.name for c in cohorts) or "none"),
             Field("Waiting question", pending.question_id if pending else "none"),
         ]
@@ -59,7 +63,8 @@ class PrivacyService:
             else ""
         )
         return Reply(
-            text=f"What prepbot keeps about {who.member.display_name} in this community. " + shown,
+            text=f"What prepbot keeps about {who.member.display_name} in this community."
+            + (f" {shown}" if shown else ""),
             title="Your data",
             fields=tuple(fields),
             buttons=(Button("Export all (JSON)", "my-data:export"),),
