@@ -120,6 +120,9 @@ class Prepbot:
             return await self.qotd.answer(caller, answer, int(args[1]))
         if name not in BY_NAME:
             return error(UNREADABLE_ACTION)
+        # A pressed button settles any confirmation still waiting for a typed yes, so a
+        # later "yes" cannot run it a second time.
+        self.confirmations.drop(caller)
         return await self.handle(caller, name, args)
 
     async def handle_text(self, caller: Caller, line: str) -> Reply:

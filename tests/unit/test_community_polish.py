@@ -214,3 +214,11 @@ async def test_a_timezone_change_moves_days_from_then_on_and_keeps_points(any_co
     # The next answer counts on the Paris day.
     await any_core.quiz.submit(ALICE, "nlp-basics-sample-gpt3", "A")
     assert "Alice — 10 pts" in await run(any_core, ALICE, "/leaderboard day")
+
+
+async def test_a_pressed_confirm_button_leaves_no_yes_waiting(fake_core):
+    asked = await fake_core.handle_text(ALICE, "/forget-me")
+    done = await fake_core.act(ALICE, asked.buttons[0].action)
+    assert done.text.startswith("Done")
+    await fake_core.handle_text(ALICE, "/quiz choice")
+    assert (await run(fake_core, ALICE, "yes")).startswith("! I can't tell which option")
