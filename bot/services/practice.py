@@ -53,7 +53,7 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services.context import Caller, Resolved, resolve
-from bot.services.quiz import FilterError, parse_filters, question_reply
+from bot.services.quiz import FilterError, community_topics, parse_filters, question_reply
 from bot.views import Button, Reply, error
 
 RATINGS: dict[str, Rating] = {
@@ -199,16 +199,20 @@ class PracticeService:
     async def practice(self, caller: Caller, args: Sequence[str] = ()) -> Reply:
         """Serve the member's most forgotten due card, else a new question from their
         weakest topic, else say when the next card is due."""
-        try:
-            filters = parse_filters(args)
-        except FilterError as exc:
-            return error(str(exc))
-        if filters.level or filters.kind:
-            return error("/practice takes a topic only, e.g. `/practice transformers`.")
-        topic = filters.topic
         now = self.clock.now()
         async with self.uow() as uow:
             who = await resolve(uow, caller, now)
+            try:
+                filters = parse_filters(args)
+            except FilterError:
+                # Perhaps one of the community's own topics (an imported list's name).
+                try:
+                    filters = parse_filters(args, await community_topics(uow, who.community.id))
+                except FilterError as exc:
+                    return error(str(exc))
+            if filters.level or filters.kind:
+                return error("/practice takes a topic only, e.g. `/practice transformers`.")
+            topic = filters.topic
             member_id = who.member.id
             due = await uow.cards.for_member(member_id, topic, due_by=now)
             if due:

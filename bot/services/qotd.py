@@ -50,7 +50,7 @@ from bot.ports import (
 from bot.services.context import Caller, resolve
 from bot.services.model_answer import split_text
 from bot.services.points import points_for
-from bot.services.quiz import GradedHook, accepted_line, unreadable_choice
+from bot.services.quiz import GradedHook, accepted_line, community_topics, unreadable_choice
 from bot.services.scoring import grade
 from bot.views import Button, Field, Reply, error
 
@@ -238,6 +238,7 @@ def parse_setup(
     default_timezone: str,
     current: QotdSettings | None,
     default_show_best: bool = True,
+    extra_topics: Collection[str] = (),
 ) -> QotdSettings:
     """Read `/qotd setup` arguments over the current settings (or the defaults: the
     community's timezone and its `qotd-best` setting)."""
@@ -279,7 +280,9 @@ def parse_setup(
             changes["days"] = parse_days(value)
         elif key in ("topics", "topic"):
             topics = tuple(t.strip().casefold() for t in value.split(",") if t.strip())
-            unknown = [t for t in topics if t not in TOPICS and t != "any"]
+            unknown = [
+                t for t in topics if t not in TOPICS and t not in extra_topics and t != "any"
+            ]
             if unknown:
                 raise SetupError(f"Unknown topic `{unknown[0][:40]}`. See /topics.")
             changes["topics"] = tuple(t for t in topics if t != "any")
@@ -563,6 +566,7 @@ class QotdService:
                     who.community.timezone,
                     current.settings if current else None,
                     who.community.qotd_show_best,
+                    await community_topics(uow, who.community.id),
                 )
             except SetupError as exc:
                 return error(str(exc))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -342,7 +343,6 @@ def test_acronyms_that_differ_are_different_questions():
 
 
 def test_the_bank_validation_tells_look_alikes_from_duplicates(sample_questions):
-    from dataclasses import replace
 
     from bot.content.loader import cross_pack_problems
 
@@ -379,6 +379,11 @@ async def test_members_quiz_an_imported_list_by_its_name(clock, sample_questions
     assert reply.title and reply.title.startswith("worldcapitals · ")
     topics = await core.handle(caller("111"), "topics")
     assert "`worldcapitals` — worldcapitals (mid 6)" in topics.text
+    practice = await core.handle(caller("111", "bob"), "practice", ["worldcapitals"])
+    assert not practice.error and "capital of" in practice.text
+    admin = replace(caller("111", "ada"), is_admin=True)
+    daily = await core.handle(admin, "qotd", ["setup", "09:00", "topics=worldcapitals"])
+    assert not daily.error and "Topics: worldcapitals" in daily.text
     # Another community has no such topic.
     other = await core.handle(caller("222"), "quiz", ["worldcapitals"])
     assert other.error and "I don't know the topic `worldcapitals`" in other.text
