@@ -58,6 +58,18 @@ def preview(question: Question, name: str = "Model answer") -> tuple[Field, tupl
     return Field(name, pieces[0] + note), (full_answer_button(question.id),)
 
 
+def why_preview(question: Question) -> tuple[Field | None, tuple[Button, ...]]:
+    """The explanation's field under a grade (None without one), cut only with a note
+    and the Full answer button, like the model answer."""
+    if not question.explanation.strip():
+        return None, ()
+    pieces = split_text(question.explanation)
+    if len(pieces) <= 1:
+        return Field("Why", question.explanation.strip()), ()
+    note = f"\n(continued: Full answer, or /{FULL_ANSWER} {question.id})"
+    return Field("Why", pieces[0] + note), (full_answer_button(question.id),)
+
+
 def full_answer_reply(question: Question) -> Reply:
     """The whole model answer (and explanation), in fields that each fit a platform."""
     pieces = split_text(question.model_answer)

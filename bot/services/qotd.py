@@ -377,8 +377,11 @@ def reveal_post(question: Question, answers: Sequence[QotdAnswer], show_best: bo
         Field("Model answer" if len(parts) == 1 else f"Model answer ({n}/{len(parts)})", part)
         for n, part in enumerate(parts, start=1)
     )
-    if question.explanation:
-        fields.append(Field("Why", _clip(question.explanation)))
+    why = split_text(question.explanation) if question.explanation else []
+    fields.extend(
+        Field("Why" if len(why) == 1 else f"Why ({n}/{len(why)})", part)
+        for n, part in enumerate(why, start=1)
+    )
     fields.append(Field("Answered", str(len(answers)), inline=True))
     fields.append(Field("Scores", score_spread([a.score for a in answers]), inline=True))
     if show_best and answers:

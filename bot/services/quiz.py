@@ -172,8 +172,10 @@ def grade_reply(
         fields.append(Field("Answer", correct.text))
     model, more = model_answer.preview(question)
     fields.append(model)
-    if question.explanation:
-        fields.append(Field("Why", _clip(question.explanation)))
+    why, why_more = model_answer.why_preview(question)
+    if why is not None:
+        fields.append(why)
+        more = more or why_more
     return Reply(
         text=f"{verdict_word}: {result.score}/100 ({earned})",
         title="Your grade",

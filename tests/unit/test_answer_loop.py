@@ -182,3 +182,16 @@ async def test_control_characters_in_command_arguments_are_dropped(fake_core):
     assert "Night Owls" in reply.text and "\x1b" not in reply.text
     listed = await fake_core.handle(alice(is_admin=True), "cohort", ["list"])
     assert "Night Owls" in listed.text
+
+
+async def test_a_long_explanation_is_not_cut_silently_either(fake_core, sample_questions):
+    why = " ".join(f"Reason {n} why the layout matters for generation." for n in range(40))
+    await fake_core.catalog.sync([replace(q, explanation=why) for q in sample_questions])
+    await fake_core.quiz.ask(alice(), ["choice"])
+    graded = await fake_core.handle_text(alice(), "A")
+    shown = {f.name: f.value for f in graded.fields}["Why"]
+    assert "(continued: Full answer, or /full-answer nlp-basics-sample-gpt3)" in shown
+    assert "full-answer:nlp-basics-sample-gpt3" in [b.action for b in graded.buttons]
+    full = await fake_core.act(alice(), "full-answer:nlp-basics-sample-gpt3")
+    parts = [f.value for f in full.fields if f.name.startswith("Why")]
+    assert " ".join(parts) == why
