@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.commands import BY_NAME, CommandError, help_text, parse
 from bot.services.catalog import CatalogService
 from bot.services.cohorts import CohortService
-from bot.services.context import Caller
+from bot.services.confirm import Confirmations, confirm_action, reads_as
+from bot.services.context import Caller, clean_args, clean_caller
 from bot.services.leaderboard import LeaderboardService
 from bot.services.practice import PracticeService
 from bot.services.privacy import PrivacyService
 from bot.services.qotd import QotdService
 from bot.services.quiz import QuizService
+from bot.services.settings import SettingsService
 from bot.services.stats import StatsService
+from bot.text.control import strip_controls
 from bot.views import Reply, error
 
 log = logging.getLogger(__name__)
@@ -34,9 +37,21 @@ class Prepbot:
     privacy: PrivacyService
     qotd: QotdService | None = None
     practice: PracticeService | None = None
+    settings: SettingsService | None = None
+    confirmations: Confirmations = field(default_factory=Confirmations)
 
     async def handle(self, caller: Caller, name: str, args: Sequence[str] = ()) -> Reply:
         """Run catalogue command `name` for `caller`."""
+        # The edge of the core: every text a member sends loses its control characters.
+        caller, args = clean_caller(caller), clean_args(args)
+        reply = await self._run(caller, name, args)
+        # A reply asking "are you sure?" lets the member's next line say yes in words.
+        asked = confirm_action(reply)
+        if asked is not None:
+            self.confirmations.ask(caller, asked)
+        return reply
+
+    async def _run(self, caller: Caller, name: str, args: Sequence[str]) -> Reply:
         if name not in BY_NAME:
             return error(f"Unknown command /{name[:40]}. Try /help.")
         if name == "help":
@@ -45,6 +60,8 @@ class Prepbot:
             return await self.quiz.ask(caller, args)
         if name == "skip":
             return await self.quiz.skip(caller)
+        if name == "full-answer":
+            return await self.quiz.full_answer(caller, args)
         if name == "leaderboard":
             return await self.leaderboard.board(caller, args)
         if name in ("practice", "rate"):
@@ -60,7 +77,7 @@ class Prepbot:
         if name == "cohort":
             return await self.cohorts.command(caller, args)
         if name == "my-data":
-            return await self.privacy.my_data(caller)
+            return await self.privacy.my_data(caller, args)
         if name == "forget-me":
             return await self.privacy.forget_me(caller, args)
         if name == "forget-member":
@@ -69,6 +86,10 @@ class Prepbot:
             if self.qotd is None:
                 return error("The question of the day is not available here.")
             return await self.qotd.command(caller, args)
+        if name == "settings":
+            if self.settings is None:
+                return error("Settings are not available here.")
+            return await self.settings.command(caller, args)
         raise AssertionError(f"catalogue command {name} has no handler")
 
     async def act(self, caller: Caller, action: str, text: str | None = None) -> Reply:
@@ -82,6 +103,8 @@ class Prepbot:
         """
         if not action or len(action) > MAX_ACTION_CHARS:
             return error(UNREADABLE_ACTION)
+        caller, action = clean_caller(caller), strip_controls(action)
+        text = strip_controls(text) if text is not None else None
         name, *args = action.split(":")
         if name == "answer":
             if not args or len(args) > 2 or not args[0]:
@@ -97,10 +120,21 @@ class Prepbot:
             return await self.qotd.answer(caller, answer, int(args[1]))
         if name not in BY_NAME:
             return error(UNREADABLE_ACTION)
+        # A pressed button settles any confirmation still waiting for a typed yes, so a
+        # later "yes" cannot run it a second time.
+        self.confirmations.drop(caller)
         return await self.handle(caller, name, args)
 
     async def handle_text(self, caller: Caller, line: str) -> Reply:
         """A line typed by a member: a /command, or else an answer to their question."""
+        caller, line = clean_caller(caller), strip_controls(line)
+        waiting = self.confirmations.take(caller)
+        if waiting is not None and not line.lstrip().startswith("/"):
+            said = reads_as(line)
+            if said == "yes":
+                return await self.act(caller, waiting)
+            if said == "no":
+                return Reply(text="Cancelled: nothing was changed.")
         if line.lstrip().startswith("/"):
             try:
                 invocation = parse(line)
@@ -112,4 +146,9 @@ class Prepbot:
             routed = await self.qotd.answer_pending(caller, line)
             if routed is not None:
                 return routed
+        if reads_as(line) == "yes" and not await self.quiz.has_pending(caller):
+            return error(
+                "Nothing is waiting for a yes (a confirmation lasts a few minutes). Run the "
+                "command again, e.g. /forget-me, then answer yes."
+            )
         return await self.quiz.answer(caller, line)

@@ -24,6 +24,7 @@ from bot.services.privacy import PrivacyService
 from bot.services.qotd import DEFAULT_GRACE, QotdService
 from bot.services.quiz import QuizService
 from bot.services.ratelimit import RateLimitedChat, RateLimiter
+from bot.services.settings import SettingsService
 from bot.services.stats import StatsService
 from bot.storage.engine import create_engine, migrate
 from bot.storage.uow import SqlAlchemyUnitOfWorkFactory
@@ -88,6 +89,7 @@ def build_core(
             platforms=platforms,
         ),
         practice=practice,
+        settings=SettingsService(uow, clock),
     )
 
 

@@ -32,12 +32,22 @@ def _settings() -> Settings:
         raise SystemExit(f"prepbot: invalid configuration: {names}") from None
 
 
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+CONSOLE_LOG = "prepbot.log"
+
+
+def _configure_logging(settings: Settings, to_file: Path | None = None) -> None:
+    """Log to standard error, as a service should; the console logs to `to_file`
+    instead, so scheduler lines never land in the middle of what is being typed."""
+    if to_file is not None:
+        to_file.parent.mkdir(parents=True, exist_ok=True)
+        logging.basicConfig(
+            level=settings.log_level,
+            format=LOG_FORMAT,
+            handlers=[logging.FileHandler(to_file, encoding="utf-8")],
+        )
+    else:
+        logging.basicConfig(level=settings.log_level, format=LOG_FORMAT, stream=sys.stderr)
     # SQLAlchemy and APScheduler are chatty at INFO.
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -126,8 +136,12 @@ def cmd_content_import(args: argparse.Namespace) -> int:
                 f"unknown topic {args.topic!r}; use one of {', '.join(TOPICS)}"
             )
         fmt = importer.detect_format(args.file, args.format)
+        # A trivia list keeps its name as its topic unless --topic says otherwise.
+        named = fmt == "trivia" and not args.topic
         defaults = importer.Defaults(
-            args.topic or importer.DEFAULT_TOPIC, args.level or importer.DEFAULT_LEVEL
+            importer.list_topic(args.file) if named else args.topic or importer.DEFAULT_TOPIC,
+            args.level or importer.DEFAULT_LEVEL,
+            own_topic=named,
         )
         # The whole file is read and checked before the database is touched.
         drafts = importer.read_drafts(importer.read_bytes(args.file), fmt, defaults)
@@ -243,7 +257,8 @@ def cmd_console(args: argparse.Namespace) -> int:
     from bot.bootstrap import ContentError, start
 
     settings = _settings()
-    _configure_logging(settings)
+    log_file = settings.data_dir / CONSOLE_LOG
+    _configure_logging(settings, to_file=log_file)
 
     async def _go() -> int:
         try:
@@ -256,7 +271,7 @@ def cmd_console(args: argparse.Namespace) -> int:
             # into the running console by the scheduler.
             await runtime.start_qotd().start()
             session = ConsoleSession(runtime.core, timezone=settings.default_timezone)
-            return await run_repl(session)
+            return await run_repl(session, log_file=str(log_file))
         finally:
             await runtime.close()
 

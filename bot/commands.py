@@ -3,7 +3,6 @@ routing from it; `bot.app.Prepbot.handle` executes them."""
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 
 MAX_COMMAND_CHARS = 500
@@ -43,6 +42,11 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("skip", "Skip your current question and see its model answer."),
     Command(
+        "full-answer",
+        "The whole model answer of a question you have answered or skipped.",
+        (Option("question", "the question's id, as on its Full answer button", required=True),),
+    ),
+    Command(
         "practice",
         "Spaced repetition: your most forgotten due card, else a new question from your "
         "weakest topic.",
@@ -69,7 +73,11 @@ COMMANDS: tuple[Command, ...] = (
         "bind, roster, export; admins: owner, delete.",
         (Option("action", "list | join NAME | leave NAME | create NAME [START] [END] | ..."),),
     ),
-    Command("my-data", "See what prepbot keeps about you."),
+    Command(
+        "my-data",
+        "See what prepbot keeps about you; `export` hands it all over as a JSON file.",
+        (Option("export", "export: everything, as a JSON attachment"),),
+    ),
     Command("forget-me", "Delete all your data in this community (asks to confirm)."),
     Command(
         "forget-member",
@@ -84,6 +92,18 @@ COMMANDS: tuple[Command, ...] = (
         "[levels=..] [reveal=8h] [digest=sun|off] [best=on|off] [notify=CHANNEL], show, "
         "pause, resume, skip, now.",
         (Option("action", "answer [TEXT] | setup ... | show | pause | resume | skip | now"),),
+        role="admin",
+    ),
+    Command(
+        "settings",
+        "Community settings. Show all, or set one: timezone Area/City (decides 'today' for "
+        "streaks, daily points and boards), qotd-best on|off (a new daily question names "
+        "the best answers at its reveal), hide-departed on|off (boards hide members who "
+        "left).",
+        (
+            Option("setting", "timezone | qotd-best | hide-departed (nothing: show all)"),
+            Option("value", "e.g. Europe/Paris, on, off"),
+        ),
         role="admin",
     ),
 )
@@ -109,14 +129,46 @@ def parse(line: str) -> Invocation:
         raise CommandError(f"That command is too long (limit {MAX_COMMAND_CHARS} characters).")
     if not text.startswith("/"):
         raise CommandError("Commands start with /. Try /help.")
-    try:
-        words = shlex.split(text[1:])
-    except ValueError:
-        words = text[1:].split()
+    words = split_words(text[1:])
     if not words:
         raise CommandError("Type a command after the slash. Try /help.")
     name = words[0].casefold()
     return Invocation(name, tuple(words[1:]))
+
+
+# An opening quote at the start of a word and the quote that closes it.
+QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "\u00ab": "\u00bb"}
+
+
+def split_words(text: str) -> list[str]:
+    """Words separated by white space; a quote opening a word groups words up to its
+    closing quote (`"My Cohort"`). A quote inside a word is just a character, so answers
+    keep their apostrophes (`it's`). An unclosed quote raises CommandError."""
+    words: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        closing = QUOTES.get(text[i])
+        if closing is not None:
+            end = text.find(closing, i + 1)
+            # The closing quote must end the word: in `"a"b c"` the word runs to the last.
+            while end != -1 and end + 1 < n and not text[end + 1].isspace():
+                end = text.find(closing, end + 1)
+            if end == -1:
+                raise CommandError(
+                    f"That command has an unclosed quote ({text[i]}): close it, or leave "
+                    "the quotes out."
+                )
+            words.append(text[i + 1 : end])
+            i = end + 1
+            continue
+        start = i
+        while i < n and not text[i].isspace():
+            i += 1
+        words.append(text[start:i])
+    return words
 
 
 def help_text(extra: tuple[Command, ...] = ()) -> str:

@@ -209,6 +209,17 @@ class CommunityRepository(Protocol):
 
     async def find(self, platform: str, external_id: str) -> Community | None: ...
 
+    async def update_settings(
+        self,
+        community_id: int,
+        *,
+        timezone: str | None = None,
+        hide_departed: bool | None = None,
+        qotd_show_best: bool | None = None,
+    ) -> Community:
+        """Change the given settings (None leaves one as it is); returns the community."""
+        ...
+
 
 class ChannelRepository(Protocol):
     async def get_or_create(self, community_id: int, external_id: str, name: str) -> Channel: ...
@@ -413,6 +424,14 @@ class PendingRepository(Protocol):
     async def clear(self, member_id: int) -> bool: ...
 
     async def clear_many(self, member_ids: Sequence[int]) -> None: ...
+
+    async def note_skip(self, member_id: int, question_id: str, at: datetime) -> None:
+        """Remember the question the member skipped last (one per member)."""
+        ...
+
+    async def last_skip(self, member_id: int) -> tuple[str, datetime] | None:
+        """(question id, when) of the member's latest skip, if any."""
+        ...
 
 
 class SeenRepository(Protocol):

@@ -33,7 +33,7 @@ import yaml
 from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
-from bot.content.loader import NEAR_DUPLICATE_RATIO
+from bot.content.duplicates import NEAR_DUPLICATE_RATIO, same_question
 from bot.content.schema import QuestionSpec
 from bot.content.topics import TOPICS
 from bot.domain import Question
@@ -69,6 +69,7 @@ _ALIASES = {"question": "prompt", "options": "choices", "answers": "accepted"}
 _TRIVIA_META = ("AUTHOR", "CONFIG")
 _LETTER = re.compile(r"^\(?([a-e])[).:]?$", re.IGNORECASE)
 _PIPE = re.compile(r"(?<!\\)\|")
+TOPIC_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 # Control characters other than newline and tab: PostgreSQL refuses NUL outright, and
 # the rest only garble chat messages.
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10)) | {127: None}
@@ -97,6 +98,8 @@ class Defaults:
 
     topic: str = DEFAULT_TOPIC
     level: str = DEFAULT_LEVEL
+    # True when `topic` is the community's own (a trivia list's name), not a curriculum one.
+    own_topic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,7 @@ class Draft:
     fields: dict[str, Any]
     topic: str
     order: int = 0
+    own_topic: bool = False
 
 
 @dataclass
@@ -175,6 +179,14 @@ class ImportReport:
 
 
 # -- reading files ------------------------------------------------------------------------
+
+
+def list_topic(path: str | Path) -> str:
+    """A trivia list's name as a topic slug: `worldcapitals.yaml` -> `worldcapitals`, so
+    members can `/quiz worldcapitals`."""
+    stem = unicodedata.normalize("NFKD", Path(path).stem).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.casefold()).strip("-")[:40].strip("-")
+    return slug if TOPIC_SLUG.match(slug) else DEFAULT_TOPIC
 
 
 def parse_community(value: str) -> tuple[str, str]:
@@ -462,7 +474,7 @@ def read_trivia(text: str, defaults: Defaults = Defaults()) -> Drafts:
             "accepted": answers,
             "model_answer": answers[0],
         }
-        result.drafts.append(Draft(where, fields, defaults.topic, order))
+        result.drafts.append(Draft(where, fields, defaults.topic, order, defaults.own_topic))
     return result
 
 
@@ -519,7 +531,7 @@ def build(drafts: Drafts, community_id: int) -> Parsed:
     first_with_prompt: dict[str, str] = {}
     for draft in drafts.drafts:
         fields = dict(draft.fields)
-        if draft.topic not in TOPICS:
+        if draft.topic not in TOPICS and not (draft.own_topic and TOPIC_SLUG.match(draft.topic)):
             parsed.refuse(
                 draft.where,
                 f"topic: unknown topic {_shorten(draft.topic, 40)!r}; "
@@ -588,6 +600,7 @@ def refuse_duplicates(parsed: Parsed, existing: Sequence[Question]) -> Parsed:
     others = [q for q in existing if q.id not in incoming]
     shipped_ids = {q.id for q in existing if q.community_id is None}
     prompts = [_sorted_tokens(q.prompt) for q in others]
+    texts = [q.prompt for q in others]
     labels = [q.id for q in others]
     kept = Parsed(refusals=list(parsed.refusals), notes=list(parsed.notes))
     for entry in parsed.entries:
@@ -596,9 +609,12 @@ def refuse_duplicates(parsed: Parsed, existing: Sequence[Question]) -> Parsed:
             kept.refuse(entry.where, f"id: {question.id} is a shipped question", entry.order)
             continue
         tokens = _sorted_tokens(question.prompt)
-        match = process.extractOne(
-            tokens, prompts, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_RATIO
+        similar = process.extract(
+            tokens, prompts, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_RATIO, limit=None
         )
+        # Similar wording about a different thing ("capital of Syria" / "of Serbia") is
+        # a different question; only the same content words make a duplicate.
+        match = next((m for m in similar if same_question(question.prompt, texts[m[2]])), None)
         if match is not None:
             _, similarity, index = match
             kept.refuse(
@@ -608,6 +624,7 @@ def refuse_duplicates(parsed: Parsed, existing: Sequence[Question]) -> Parsed:
             )
             continue
         prompts.append(tokens)
+        texts.append(question.prompt)
         labels.append(entry.where)
         kept.entries.append(entry)
     return kept

@@ -140,6 +140,8 @@ class Community:
     name: str = ""
     timezone: str = "UTC"
     hide_departed: bool = True
+    # Whether a new question-of-the-day schedule names the best answers at its reveal.
+    qotd_show_best: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,9 +22,10 @@ from bot.ports import AttemptSummary, Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.context import Caller, Resolved, resolve
 from bot.services.progress import live_streak
 from bot.services.roles import PermissionDenied, cohort_role, community_role, require
-from bot.views import Reply, error
+from bot.views import Button, Reply, error
 
 NAME = re.compile(r"^[\w][\w .\-]{0,59}$")
+_DATE_WORD = re.compile(r"^(?:\d{4}-\d{2}-\d{2}|-)$")
 MIN_TOPIC_ANSWERS = 2
 USAGE = (
     "Usage: /cohort list | create NAME [START] [END] | join NAME | leave NAME | "
@@ -86,6 +87,7 @@ def roster_lines(
         rated = sorted(
             ((total / n, topic) for topic, (n, total) in topics.items() if n >= MIN_TOPIC_ANSWERS),
         )
+        strongest, weakest = strongest_and_weakest(rated)
         lines.append(
             RosterLine(
                 member=member,
@@ -93,12 +95,38 @@ def roster_lines(
                 correct=sum(a.verdict == Verdict.CORRECT.value for a in mine),
                 points=sum(a.points for a in mine),
                 streak=streaks.get(member.id, 0),
-                strongest=rated[-1][1] if rated else None,
-                weakest=rated[0][1] if len(rated) > 1 else None,
+                strongest=strongest,
+                weakest=weakest,
             )
         )
     lines.sort(key=lambda line: (-line.points, line.member.display_name))
     return lines
+
+
+def strongest_and_weakest(rated: Sequence[tuple[float, str]]) -> tuple[str | None, str | None]:
+    """From (mean score, topic) sorted ascending: the strongest topic, and the weakest
+    when it is really weaker. Topics tied at the top are not "strongest" unless one
+    stands alone, and the same mean is never called both strongest and weakest."""
+    if not rated:
+        return None, None
+    top = rated[-1][0]
+    leaders = [topic for score, topic in rated if score == top]
+    strongest = leaders[0] if len(leaders) == 1 else None
+    bottom = rated[0][0]
+    trailing = [topic for score, topic in rated if score == bottom]
+    weakest = trailing[0] if bottom < top and len(trailing) == 1 else None
+    return strongest, weakest
+
+
+def span(cohort: Cohort) -> str:
+    """`2026-01-05 → 2026-03-27`, `from 2026-01-05`, `until ...`, or `no dates`."""
+    if cohort.starts_on and cohort.ends_on:
+        return f"{cohort.starts_on} → {cohort.ends_on}"
+    if cohort.starts_on:
+        return f"from {cohort.starts_on}"
+    if cohort.ends_on:
+        return f"until {cohort.ends_on}"
+    return "no dates"
 
 
 def roster_csv(cohort: Cohort, lines: Sequence[RosterLine]) -> str:
@@ -191,12 +219,29 @@ class CohortService:
     # -- helpers ---------------------------------------------------------------------------
 
     async def _cohort(self, uow: UnitOfWork, who: Resolved, rest: list[str]) -> Cohort:
+        """The cohort named by all of `rest` (`join My Cohort` needs no quotes)."""
+        cohort, extra = await self._cohort_and_rest(uow, who, rest)
+        if extra:
+            raise CohortError(
+                f"There is no cohort called `{' '.join(rest)[:60]}`. See /cohort list."
+            )
+        return cohort
+
+    async def _cohort_and_rest(
+        self, uow: UnitOfWork, who: Resolved, rest: list[str]
+    ) -> tuple[Cohort, list[str]]:
+        """The cohort named by the longest run of leading words of `rest`, and the words
+        after it (`add My Cohort bob` -> My Cohort, [bob]), quoted or not."""
         if not rest:
             raise CohortError("Name the cohort. " + USAGE)
-        cohort = await uow.cohorts.by_name(who.community.id, rest[0])
-        if cohort is None:
-            raise CohortError(f"There is no cohort called `{rest[0][:60]}`. See /cohort list.")
-        return cohort
+        for size in range(len(rest), 0, -1):
+            name = " ".join(rest[:size])
+            if len(name) > 60:
+                continue
+            cohort = await uow.cohorts.by_name(who.community.id, name)
+            if cohort is not None:
+                return cohort, rest[size:]
+        raise CohortError(f"There is no cohort called `{rest[0][:60]}`. See /cohort list.")
 
     async def _member(self, uow: UnitOfWork, who: Resolved, name: str) -> Member:
         target = name.lstrip("@")
@@ -232,10 +277,10 @@ class CohortService:
         mine = {c.id for c in await uow.cohorts.of_member(who.member.id)}
         lines = []
         for cohort in cohorts:
-            span = f"{cohort.starts_on or '…'} → {cohort.ends_on or '…'}"
             count = len(await uow.cohorts.member_ids(cohort.id))
             flag = " (you're in it)" if cohort.id in mine else ""
-            lines.append(f"{cohort.name}: {count} members, {span}{flag}")
+            noun = "member" if count == 1 else "members"
+            lines.append(f"{cohort.name}: {count} {noun}, {span(cohort)}{flag}")
         return Reply(
             text="\n".join(lines), title="Cohorts", footer="/cohort join NAME to join one."
         )
@@ -245,15 +290,21 @@ class CohortService:
     ) -> Reply:
         cohorts = await uow.cohorts.in_community(who.community.id)
         require(community_role(caller, who.member, cohorts), Role.INSTRUCTOR, "create cohorts")
-        if not rest or not NAME.match(rest[0]):
+        # Trailing dates are dates; the words before them are the name, quoted or not.
+        words = list(rest)
+        dates: list[str] = []
+        while words and len(dates) < 2 and _DATE_WORD.match(words[-1]):
+            dates.insert(0, words.pop())
+        name = " ".join(" ".join(words).split())
+        if not name or not NAME.match(name):
             raise CohortError("Give the cohort a name: letters, digits, spaces, . and -, up to 60.")
-        if await uow.cohorts.by_name(who.community.id, rest[0]):
-            raise CohortError(f"A cohort called `{rest[0]}` already exists.")
-        starts_on = parse_day(rest[1]) if len(rest) > 1 else None
-        ends_on = parse_day(rest[2]) if len(rest) > 2 else None
+        if await uow.cohorts.by_name(who.community.id, name):
+            raise CohortError(f"A cohort called `{name}` already exists.")
+        starts_on = parse_day(dates[0]) if dates else None
+        ends_on = parse_day(dates[1]) if len(dates) > 1 else None
         check_dates(starts_on, ends_on)
         cohort = await uow.cohorts.create(
-            Cohort(0, who.community.id, rest[0], starts_on, ends_on, who.member.id),
+            Cohort(0, who.community.id, name, starts_on, ends_on, who.member.id),
             self.clock.now(),
         )
         if who.channel is not None:
@@ -281,11 +332,11 @@ class CohortService:
         return Reply(text=f"You left {cohort.name}.")
 
     async def _add(self, uow: UnitOfWork, caller: Caller, who: Resolved, rest: list[str]) -> Reply:
-        cohort = await self._cohort(uow, who, rest)
+        cohort, extra = await self._cohort_and_rest(uow, who, rest)
         require(cohort_role(caller, who.member, cohort), Role.INSTRUCTOR, "add members")
-        if len(rest) < 2:
+        if len(extra) != 1:
             raise CohortError("Usage: /cohort add NAME MEMBER")
-        member = await self._member(uow, who, rest[1])
+        member = await self._member(uow, who, extra[0])
         if not await uow.cohorts.add_member(cohort.id, member.id, self.clock.now()):
             return Reply(text=f"{member.display_name} is already in {cohort.name}.")
         await uow.leaderboard.rebuild_cohort(cohort)
@@ -294,11 +345,11 @@ class CohortService:
     async def _remove(
         self, uow: UnitOfWork, caller: Caller, who: Resolved, rest: list[str]
     ) -> Reply:
-        cohort = await self._cohort(uow, who, rest)
+        cohort, extra = await self._cohort_and_rest(uow, who, rest)
         require(cohort_role(caller, who.member, cohort), Role.INSTRUCTOR, "remove members")
-        if len(rest) < 2:
+        if len(extra) != 1:
             raise CohortError("Usage: /cohort remove NAME MEMBER")
-        member = await self._member(uow, who, rest[1])
+        member = await self._member(uow, who, extra[0])
         if not await uow.cohorts.remove_member(cohort.id, member.id):
             return Reply(text=f"{member.display_name} is not in {cohort.name}.")
         return Reply(text=f"Removed {member.display_name} from {cohort.name}.")
@@ -306,16 +357,16 @@ class CohortService:
     async def _dates(
         self, uow: UnitOfWork, caller: Caller, who: Resolved, rest: list[str]
     ) -> Reply:
-        cohort = await self._cohort(uow, who, rest)
+        cohort, extra = await self._cohort_and_rest(uow, who, rest)
         require(cohort_role(caller, who.member, cohort), Role.INSTRUCTOR, "change the dates")
-        if len(rest) != 3:
+        if len(extra) != 2:
             raise CohortError("Usage: /cohort dates NAME START|- END|-")
-        starts_on, ends_on = parse_day(rest[1]), parse_day(rest[2])
+        starts_on, ends_on = parse_day(extra[0]), parse_day(extra[1])
         check_dates(starts_on, ends_on)
         changed = replace(cohort, starts_on=starts_on, ends_on=ends_on)
         await uow.cohorts.update(changed)
         await uow.leaderboard.rebuild_cohort(changed)
-        return Reply(text=f"{cohort.name} now runs {starts_on or '…'} → {ends_on or '…'}.")
+        return Reply(text=f"{cohort.name} now runs {span(changed)}.")
 
     async def _bind(self, uow: UnitOfWork, caller: Caller, who: Resolved, rest: list[str]) -> Reply:
         cohort = await self._cohort(uow, who, rest)
@@ -328,11 +379,11 @@ class CohortService:
     async def _owner(
         self, uow: UnitOfWork, caller: Caller, who: Resolved, rest: list[str]
     ) -> Reply:
-        cohort = await self._cohort(uow, who, rest)
+        cohort, extra = await self._cohort_and_rest(uow, who, rest)
         require(community_role(caller, who.member), Role.ADMIN, "hand a cohort to an instructor")
-        if len(rest) < 2:
+        if len(extra) != 1:
             raise CohortError("Usage: /cohort owner NAME MEMBER")
-        member = await self._member(uow, who, rest[1])
+        member = await self._member(uow, who, extra[0])
         await uow.cohorts.update(replace(cohort, owner_id=member.id))
         return Reply(text=f"{member.display_name} is now the instructor of {cohort.name}.")
 
@@ -372,8 +423,22 @@ class CohortService:
     async def _delete(
         self, uow: UnitOfWork, caller: Caller, who: Resolved, rest: list[str]
     ) -> Reply:
-        cohort = await self._cohort(uow, who, rest)
+        confirmed = len(rest) > 1 and rest[-1].casefold() == "confirm"
+        named = rest[:-1] if confirmed else rest
+        cohort = await self._cohort(uow, who, named)
         require(community_role(caller, who.member), Role.ADMIN, "delete cohorts")
+        if not confirmed:
+            count = len(await uow.cohorts.member_ids(cohort.id))
+            noun = "member" if count == 1 else "members"
+            return Reply(
+                title="Delete a cohort?",
+                text=f"This deletes the cohort {cohort.name}, its roster ({count} {noun}) and "
+                "its boards. Members keep their own answers and points. Type yes (or "
+                f"/cohort delete {cohort.name} confirm) to go ahead.",
+                buttons=(
+                    Button("Delete the cohort", f"cohort:delete:{cohort.name}:confirm", "danger"),
+                ),
+            )
         await uow.cohorts.delete(cohort.id)
         return Reply(
             text=f"Cohort {cohort.name} deleted. Members keep their own answers and points."

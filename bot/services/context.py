@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain import Channel, Community, Member
 from bot.ports import UnitOfWork
+from bot.text.control import one_line, strip_controls
 
 MAX_NAME = 100
 
@@ -29,6 +30,20 @@ class Caller:
     is_admin: bool = False
 
 
+def clean_caller(caller: Caller) -> Caller:
+    """The caller with the texts a member controls (their name, the community's name)
+    free of control characters; ids are the platform's and left alone."""
+    name, community = one_line(caller.display_name), one_line(caller.community_name)
+    if name == caller.display_name and community == caller.community_name:
+        return caller
+    return replace(caller, display_name=name, community_name=community)
+
+
+def clean_args(args: Sequence[str]) -> tuple[str, ...]:
+    """Command arguments without control characters (newlines and tabs kept)."""
+    return tuple(strip_controls(arg) for arg in args)
+
+
 @dataclass(frozen=True, slots=True)
 class Resolved:
     community: Community
@@ -41,8 +56,9 @@ class Resolved:
 
 
 def clean_name(name: str) -> str:
-    """A display name safe to store and show: printable, one line, bounded."""
-    printable = "".join(ch for ch in name if ch.isprintable()).strip()
+    """A display name safe to store and show: no control characters or escape sequences,
+    one line, bounded."""
+    printable = "".join(ch for ch in one_line(name) if ch.isprintable()).strip()
     return (printable or "member")[:MAX_NAME]
 
 

@@ -53,7 +53,7 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services.context import Caller, Resolved, resolve
-from bot.services.quiz import FilterError, parse_filters, question_reply
+from bot.services.quiz import FilterError, community_topics, parse_filters, question_reply
 from bot.views import Button, Reply, error
 
 RATINGS: dict[str, Rating] = {
@@ -110,6 +110,19 @@ def weakest_first(topics: Sequence[str], accuracy: Sequence[TopicAccuracy]) -> l
         )
 
     return sorted(topics, key=key)
+
+
+def recall_phrase(chance: float) -> str:
+    """The scheduler's predicted recall in words. Floored, so a card the scheduler
+    expects you to remember reads 99%, never a certain 100%."""
+    percent = max(0, min(99, int(chance * 100)))
+    if chance >= 0.9:
+        feel = "you probably still remember it"
+    elif chance >= 0.7:
+        feel = "a good moment to refresh it"
+    else:
+        feel = "you have likely forgotten it"
+    return f"predicted recall {percent}% ({feel})"
 
 
 def _when(moment: datetime, now: datetime, timezone: str) -> str:
@@ -186,16 +199,20 @@ class PracticeService:
     async def practice(self, caller: Caller, args: Sequence[str] = ()) -> Reply:
         """Serve the member's most forgotten due card, else a new question from their
         weakest topic, else say when the next card is due."""
-        try:
-            filters = parse_filters(args)
-        except FilterError as exc:
-            return error(str(exc))
-        if filters.level or filters.kind:
-            return error("/practice takes a topic only, e.g. `/practice transformers`.")
-        topic = filters.topic
         now = self.clock.now()
         async with self.uow() as uow:
             who = await resolve(uow, caller, now)
+            try:
+                filters = parse_filters(args)
+            except FilterError:
+                # Perhaps one of the community's own topics (an imported list's name).
+                try:
+                    filters = parse_filters(args, await community_topics(uow, who.community.id))
+                except FilterError as exc:
+                    return error(str(exc))
+            if filters.level or filters.kind:
+                return error("/practice takes a topic only, e.g. `/practice transformers`.")
+            topic = filters.topic
             member_id = who.member.id
             due = await uow.cards.for_member(member_id, topic, due_by=now)
             if due:
@@ -230,7 +247,7 @@ class PracticeService:
         chance = self._retrievability(card, now)
         others = due_count - 1
         more = f"; {others} more due after it" if others else ""
-        return f"Review: a card you are most likely to have forgotten ({chance:.0%} recall){more}."
+        return f"Review: a card due now, {recall_phrase(chance)}{more}."
 
     async def _new_question(
         self, uow: UnitOfWork, who: Resolved, topic: str | None
@@ -302,6 +319,10 @@ class PracticeService:
         async with self.uow() as uow:
             who = await resolve(uow, caller, now)
             stored = await uow.cards.reviewed_by(who.member.id, attempt_id)
+            if attempt_id is None:
+                skipped = await skipped_since(uow, who.member.id, stored)
+                if skipped is not None:
+                    return skipped
             if stored is None or stored.before is None or stored.last_review is None:
                 if attempt_id is None:
                     return error(
@@ -333,10 +354,11 @@ class PracticeService:
             )
             await uow.cards.put(fresh)
             timezone = who.community.timezone
+            rated = await uow.questions.get(stored.question_id)
         return Reply(
             text=(
-                f"Rated {name.capitalize()}. Next review of this question: "
-                f"{_when(fresh.due, now, timezone)}."
+                f"Rated {name.capitalize()}: {_named(rated, stored.question_id)}. Next review "
+                f"of this question: {_when(fresh.due, now, timezone)}."
             ),
             title="Self-assessment",
             footer="Ratings steer your practice schedule only; points and boards are unchanged.",
@@ -351,6 +373,39 @@ class PracticeService:
         return await uow.cards.count_due(
             who.member.id, end_of_local_day(now, who.community.timezone)
         )
+
+
+def _named(question: Question | None, question_id: str) -> str:
+    """A question as a member recognises it: its prompt, shortened, and its id."""
+    if question is None:
+        return question_id
+    prompt = " ".join(question.prompt.split())
+    prompt = prompt if len(prompt) <= 70 else prompt[:69] + "…"
+    return f"“{prompt}” ({question_id})"
+
+
+async def skipped_since(
+    uow: UnitOfWork, member_id: int, latest: PracticeCard | None
+) -> Reply | None:
+    """When the member's latest act was skipping a question, the message saying it has
+    no answer to rate (and how to rate their last real answer); else None."""
+    skip = await uow.pending.last_skip(member_id)
+    if skip is None:
+        return None
+    question_id, skipped_at = skip
+    if latest is not None and latest.last_review is not None and latest.last_review >= skipped_at:
+        return None
+    question = await uow.questions.get(question_id)
+    text = (
+        f"You skipped {_named(question, question_id)}: a skipped question has no answer to "
+        "rate, so nothing was rated."
+    )
+    buttons: tuple[Button, ...] = ()
+    if latest is not None and latest.attempt_id is not None and not latest.self_rated:
+        earlier = await uow.questions.get(latest.question_id)
+        text += f" To rate your last answer, {_named(earlier, latest.question_id)}, use these."
+        buttons = rate_buttons(latest.attempt_id)
+    return Reply(text=text, title="Self-assessment", buttons=buttons, error=True)
 
 
 def _record(

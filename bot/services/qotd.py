@@ -22,13 +22,13 @@ import logging
 import random
 import re
 import statistics
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.topics import TOPICS
-from bot.domain import LEVELS, Kind, LeaderboardRow, Question, Verdict
+from bot.domain import LEVELS, Grade, Kind, LeaderboardRow, Question, Verdict
 from bot.ports import (
     ChannelGone,
     ChatError,
@@ -48,8 +48,9 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services.context import Caller, resolve
+from bot.services.model_answer import split_text
 from bot.services.points import points_for
-from bot.services.quiz import GradedHook
+from bot.services.quiz import GradedHook, accepted_line, community_topics, unreadable_choice
 from bot.services.scoring import grade
 from bot.views import Button, Field, Reply, error
 
@@ -127,17 +128,50 @@ def slots_until(subscription: Subscription, now: datetime) -> Iterator[Slot]:
             yield Slot(subscription, DIGEST, local_date, at)
 
 
-def next_post_time(subscription: Subscription, now: datetime) -> datetime | None:
+def next_post_time(
+    subscription: Subscription, now: datetime, taken: Collection[date] = ()
+) -> datetime | None:
+    """When the next question will really be posted: the first scheduled slot after
+    `now` whose local day is not `taken` already (posted early with /qotd now, or
+    skipped)."""
     settings = subscription.settings
     if not settings.days:
         return None
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
-    for offset in range(0, 8):
+    for offset in range(0, 9):
         local_date = today + timedelta(days=offset)
         at = slot_time(settings, local_date)
-        if local_date.weekday() in settings.days and at > now:
+        if local_date.weekday() in settings.days and at > now and local_date not in taken:
             return at
     return None
+
+
+def describe_post(post: QotdPost, timezone: str) -> str:
+    """One line of /qotd show's history, in words: `Wed 2 Dec: posted transformers-x;
+    answer revealed Wed 02 Dec 17:00 CET`."""
+    day = f"{post.local_date:%a} {post.local_date.day} {post.local_date:%b}"
+    if post.kind == DIGEST:
+        what = {"posted": "weekly digest posted"}.get(post.status, f"weekly digest {post.status}")
+        return f"{day}: {what}"
+    if post.status == "posted":
+        line = f"{day}: posted {post.question_id or 'a question'}"
+        if post.reveal_status == "done":
+            line += "; answer revealed"
+        elif post.reveal_status in ("pending", "claimed") and post.reveal_at is not None:
+            line += f"; answer to be revealed {_local(post.reveal_at, timezone)}"
+        elif post.reveal_status not in ("none",):
+            line += f"; reveal {post.reveal_status.replace('_', ' ')}"
+        return line
+    reason = f" ({post.error})" if post.error else ""
+    words = {
+        "skipped": "skipped",
+        "missed": "missed",
+        "empty": "nothing to post",
+        "failed": "posting failed",
+        "gone": "channel gone",
+        "claimed": "being posted",
+    }
+    return f"{day}: {words.get(post.status, post.status)}{reason}"
 
 
 def _retryable(post: QotdPost, now: datetime) -> bool:
@@ -200,10 +234,17 @@ def parse_duration(text: str) -> int:
 
 
 def parse_setup(
-    args: Sequence[str], default_timezone: str, current: QotdSettings | None
+    args: Sequence[str],
+    default_timezone: str,
+    current: QotdSettings | None,
+    default_show_best: bool = True,
+    extra_topics: Collection[str] = (),
 ) -> QotdSettings:
-    """Read `/qotd setup` arguments over the current settings (or the defaults)."""
-    settings = current or QotdSettings(post_time=time(9, 0), timezone=default_timezone)
+    """Read `/qotd setup` arguments over the current settings (or the defaults: the
+    community's timezone and its `qotd-best` setting)."""
+    settings = current or QotdSettings(
+        post_time=time(9, 0), timezone=default_timezone, show_best=default_show_best
+    )
     changes: dict[str, object] = {}
     for raw in args:
         token = raw.strip()
@@ -239,7 +280,9 @@ def parse_setup(
             changes["days"] = parse_days(value)
         elif key in ("topics", "topic"):
             topics = tuple(t.strip().casefold() for t in value.split(",") if t.strip())
-            unknown = [t for t in topics if t not in TOPICS and t != "any"]
+            unknown = [
+                t for t in topics if t not in TOPICS and t not in extra_topics and t != "any"
+            ]
             if unknown:
                 raise SetupError(f"Unknown topic `{unknown[0][:40]}`. See /topics.")
             changes["topics"] = tuple(t for t in topics if t != "any")
@@ -327,9 +370,18 @@ def reveal_post(question: Question, answers: Sequence[QotdAnswer], show_best: bo
     correct = question.correct_choice
     if question.kind is Kind.CHOICE and correct is not None:
         fields.append(Field("Answer", correct.text))
-    fields.append(Field("Model answer", _clip(question.model_answer)))
-    if question.explanation:
-        fields.append(Field("Why", _clip(question.explanation)))
+    # The reveal is public and posted once: the whole model answer goes in it, in as many
+    # fields as it needs, never cut.
+    parts = split_text(question.model_answer)
+    fields.extend(
+        Field("Model answer" if len(parts) == 1 else f"Model answer ({n}/{len(parts)})", part)
+        for n, part in enumerate(parts, start=1)
+    )
+    why = split_text(question.explanation) if question.explanation else []
+    fields.extend(
+        Field("Why" if len(why) == 1 else f"Why ({n}/{len(why)})", part)
+        for n, part in enumerate(why, start=1)
+    )
     fields.append(Field("Answered", str(len(answers)), inline=True))
     fields.append(Field("Scores", score_spread([a.score for a in answers]), inline=True))
     if show_best and answers:
@@ -369,6 +421,9 @@ def grade_reply(question: Question, answer: QotdAnswer, again: bool) -> Reply:
     }.get(answer.verdict, answer.verdict)
     graded = answer.grade
     fields: list[Field] = []
+    accepted = accepted_line(question, Grade(answer.score, Verdict(answer.verdict)), answer.answer)
+    if accepted:
+        fields.append(Field("Accepted", accepted.removeprefix("Accepted: ")))
     if graded.get("feedback"):
         fields.append(Field("Feedback", _clip(str(graded["feedback"]))))
     if graded.get("covered"):
@@ -376,9 +431,13 @@ def grade_reply(question: Question, answer: QotdAnswer, again: bool) -> Reply:
     if graded.get("missed"):
         fields.append(Field("Missed", _clip("; ".join(map(str, graded["missed"])))))
     prefix = "You already answered today's question; your first answer counts. " if again else ""
+    if answer.verdict == Verdict.INCORRECT.value and not answer.points:
+        earned = "no points: an incorrect answer earns none"
+    else:
+        earned = f"+{answer.points} points"
     return Reply(
         title="Question of the day · your grade",
-        text=f"{prefix}{verdict}: {answer.score}/100 (+{answer.points} points)",
+        text=f"{prefix}{verdict}: {answer.score}/100 ({earned})",
         fields=tuple(fields),
         footer="The model answer and everyone's results are revealed in the channel.",
     )
@@ -506,17 +565,22 @@ class QotdService:
             current = await uow.subscriptions.for_channel(who.channel.id)
             try:
                 settings = parse_setup(
-                    args, who.community.timezone, current.settings if current else None
+                    args,
+                    who.community.timezone,
+                    current.settings if current else None,
+                    who.community.qotd_show_best,
+                    await community_topics(uow, who.community.id),
                 )
             except SetupError as exc:
                 return error(str(exc))
             saved = await uow.subscriptions.upsert(who.community.id, who.channel.id, settings, now)
+            taken = {p.local_date for p in await uow.qotd.recent(saved.id, 3) if p.kind == QUESTION}
         await self._changed(saved.id)
         return Reply(
             title="Question of the day is set up"
             if current is None
             else "Question of the day updated",
-            text=self._describe(saved, now),
+            text=self._describe(saved, now, taken),
             footer="/qotd now posts today's question at once; /qotd show shows this again.",
         )
 
@@ -531,18 +595,17 @@ class QotdService:
             return Reply(
                 text="This channel has no question of the day. Start one: /qotd setup 09:00"
             )
-        lines = [self._describe(subscription, now)]
+        taken = {p.local_date for p in recent if p.kind == QUESTION}
+        lines = [self._describe(subscription, now, taken)]
         if recent:
             lines.append("Recent:")
             for post in recent:
-                detail = post.question_id or ""
-                if post.error:
-                    detail = f"{detail} — {post.error}".strip(" —")
-                extra = f", reveal {post.reveal_status}" if post.kind == QUESTION else ""
-                lines.append(f"  {post.local_date} {post.kind}: {post.status}{extra} {detail}")
+                lines.append(f"  {describe_post(post, subscription.settings.timezone)}")
         return Reply(title="Question of the day", text="\n".join(lines))
 
-    def _describe(self, subscription: Subscription, now: datetime) -> str:
+    def _describe(
+        self, subscription: Subscription, now: datetime, taken: Collection[date] = ()
+    ) -> str:
         s = subscription.settings
         days = "daily" if len(s.days) == 7 else ",".join(DAY_NAMES[d] for d in s.days)
         hours, minutes = divmod(s.reveal_minutes, 60)
@@ -561,7 +624,7 @@ class QotdService:
         if subscription.paused:
             lines.append(f"PAUSED: {subscription.paused_reason or 'by an admin'}. /qotd resume")
         else:
-            upcoming = next_post_time(subscription, now)
+            upcoming = next_post_time(subscription, now, taken)
             if upcoming:
                 lines.append(f"Next question: {_local(upcoming, s.timezone)}")
         return "\n".join(lines)
@@ -591,9 +654,11 @@ class QotdService:
                 return error("This channel has no question of the day. Start one: /qotd setup")
             await uow.subscriptions.set_paused(subscription.id, False, None, now)
             resumed = await uow.subscriptions.for_channel(who.channel.id)
+            recent = await uow.qotd.recent(subscription.id, 3)
         assert resumed is not None
         await self._changed(subscription.id)
-        return Reply(text="Resumed.\n" + self._describe(resumed, now))
+        taken = {p.local_date for p in recent if p.kind == QUESTION}
+        return Reply(text="Resumed.\n" + self._describe(resumed, now, taken))
 
     async def skip(self, caller: Caller) -> Reply:
         """Skip today's question: claim today's slot as skipped so no process posts it."""
@@ -692,6 +757,9 @@ class QotdService:
                     text="Type your answer to the question of the day in your next message.",
                     title="Question of the day",
                 )
+            unreadable = unreadable_choice(question, answer)
+            if unreadable:
+                return error(unreadable.replace("/skip", "the reveal"))
             result = grade(question, answer, level)
             local_date = who.local_date(now)
             await uow.attempts.lock_member(who.member.id, who.community.id)
@@ -750,6 +818,11 @@ class QotdService:
                 return None
             if not text.strip():
                 return error("That answer is empty. Type your answer to the question of the day.")
+            question = await uow.questions.get(pending.question_id)
+            unreadable = unreadable_choice(question, text.strip()) if question else None
+            if unreadable:
+                # Keep waiting for a readable choice, as a quiz question does.
+                return error(unreadable)
             await uow.pending.clear(who.member.id)
             post = (
                 await uow.qotd.open_in_channel(pending.channel_id, now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,10 +20,13 @@ from bot.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from bot.services import model_answer
 from bot.services.batching import DEFAULT_MAX_BATCH, GroupCommit
 from bot.services.context import Caller, Resolved, resolve, resolve_many
 from bot.services.points import points_for
 from bot.services.scoring import grade
+from bot.services.scoring.choice import LETTERS, pick
+from bot.text import normalise_phrase
 from bot.views import Button, Field, Reply, error
 
 MAX_ANSWER_CHARS = 6000
@@ -48,24 +52,34 @@ def _normalise_token(token: str) -> str:
     return token.strip().casefold().replace("_", "-").replace(" ", "-")
 
 
-def parse_filters(args: Sequence[str]) -> QuizFilters:
-    """Read `[topic] [level] [kind]` in any order; say clearly what was not understood."""
+def parse_filters(args: Sequence[str], extra_topics: Sequence[str] = ()) -> QuizFilters:
+    """Read `[topic] [level] [kind]` in any order; say clearly what was not understood
+    and refuse two different values for one filter. `extra_topics` are the community's
+    own (an imported trivia list keeps its name as its topic)."""
     topic = level = kind = None
-    titles = {_normalise_token(title): slug for slug, title in TOPICS.items()}
+    known = {**TOPICS, **{slug: slug for slug in extra_topics}}
+    titles = {_normalise_token(title): slug for slug, title in known.items()}
+
+    def chosen(current: str | None, new: str, what: str) -> str:
+        # `/quiz llms junior senior` asks for two levels at once: say so, do not guess.
+        if current is not None and current != new:
+            raise FilterError(f"Pick one {what}: you asked for both `{current}` and `{new}`.")
+        return new
+
     for raw in args:
         token = _normalise_token(raw)
         if not token:
             continue
         if token in LEVELS:
-            level = token
+            level = chosen(level, token, "level")
         elif token in {k.value for k in Kind}:
-            kind = token
-        elif token in TOPICS:
-            topic = token
+            kind = chosen(kind, token, "kind")
+        elif token in known:
+            topic = chosen(topic, token, "topic")
         elif token in titles:
-            topic = titles[token]
+            topic = chosen(topic, titles[token], "topic")
         else:
-            suggestion = process.extractOne(token, list(TOPICS), score_cutoff=70)
+            suggestion = process.extractOne(token, list(known), score_cutoff=70)
             hint = f" Did you mean `{suggestion[0]}`?" if suggestion else ""
             shown = raw if len(raw) <= 40 else raw[:40] + "…"
             raise FilterError(
@@ -99,23 +113,54 @@ def question_reply(question: Question, level: str | None, note: str | None = Non
     )
 
 
+def _canonical(question: Question) -> str:
+    """How a short answer is best written: the model answer's lead ("Low-Rank
+    Adaptation" from "Low-Rank Adaptation: the pretrained ..."), else the first accepted."""
+    lead = re.split(r"[:.;]\s", question.model_answer.strip(), maxsplit=1)[0].strip()
+    lead = lead.rstrip(".")
+    if lead and len(lead) <= 80:
+        return lead
+    return question.accepted[0] if question.accepted else question.model_answer[:80]
+
+
+def accepted_line(question: Question, result: Grade, answer: str) -> str | None:
+    """ "Accepted: *low rank adaption* → Low-Rank Adaptation" when a short answer was
+    accepted though not written as the answer is; None when there is nothing to show."""
+    if question.kind is not Kind.SHORT or result.verdict is not Verdict.CORRECT or not answer:
+        return None
+    said = normalise_phrase(answer)
+    canonical = _canonical(question)
+    written = {normalise_phrase(a) for a in (*question.accepted, canonical)}
+    if said in written:
+        return None
+    shown = " ".join(answer.split())
+    shown = shown if len(shown) <= 80 else shown[:79] + "…"
+    return f"Accepted: *{shown}* → {canonical}"
+
+
 def grade_reply(
     question: Question,
     result: Grade,
     points: int,
     counted: bool,
     extra_buttons: tuple[Button, ...] = (),
+    answer: str = "",
 ) -> Reply:
     verdict_word = {
         Verdict.CORRECT: "Correct",
         Verdict.PARTIAL: "Partly right",
         Verdict.INCORRECT: "Not quite",
     }[result.verdict]
-    if counted:
-        earned = f"+{points} points"
-    else:
+    if not counted:
         earned = "no points: you already answered this question today"
+    elif result.verdict is Verdict.INCORRECT:
+        earned = "no points: an incorrect answer earns none"
+    else:
+        earned = f"+{points} points"
     fields: list[Field] = []
+    accepted = accepted_line(question, result, answer)
+    if accepted:
+        fields.append(Field("Accepted", accepted.removeprefix("Accepted: ")))
     if result.feedback:
         fields.append(Field("Feedback", _clip(result.feedback)))
     if result.covered:
@@ -125,14 +170,17 @@ def grade_reply(
     correct = question.correct_choice
     if question.kind is Kind.CHOICE and correct is not None:
         fields.append(Field("Answer", correct.text))
-    fields.append(Field("Model answer", _clip(question.model_answer)))
-    if question.explanation:
-        fields.append(Field("Why", _clip(question.explanation)))
+    model, more = model_answer.preview(question)
+    fields.append(model)
+    why, why_more = model_answer.why_preview(question)
+    if why is not None:
+        fields.append(why)
+        more = more or why_more
     return Reply(
         text=f"{verdict_word}: {result.score}/100 ({earned})",
         title="Your grade",
         fields=tuple(fields),
-        buttons=(*extra_buttons, Button("Next question", "quiz")),
+        buttons=(*extra_buttons, *more, Button("Next question", "quiz")),
         footer="/quiz for another question, /leaderboard to see the standings.",
     )
 
@@ -189,13 +237,17 @@ class QuizService:
 
     async def ask(self, caller: Caller, args: Sequence[str] = ()) -> Reply:
         """Serve a question matching `[topic] [level] [kind]` the member has not seen yet."""
-        try:
-            filters = parse_filters(args)
-        except FilterError as exc:
-            return error(str(exc))
         now = self.clock.now()
         async with self.uow() as uow:
             who = await resolve(uow, caller, now)
+            try:
+                filters = parse_filters(args)
+            except FilterError:
+                # Perhaps one of the community's own topics: only then look them up.
+                try:
+                    filters = parse_filters(args, await community_topics(uow, who.community.id))
+                except FilterError as exc:
+                    return error(str(exc))
             pool = await uow.questions.pool(
                 PoolFilter(who.community.id, filters.topic, filters.level, filters.kind)
             )
@@ -223,6 +275,12 @@ class QuizService:
                 )
             )
         return question_reply(question, filters.level, note)
+
+    async def has_pending(self, caller: Caller) -> bool:
+        """Whether the member has a question waiting for their answer."""
+        async with self.uow() as uow:
+            who = await resolve(uow, caller, self.clock.now())
+            return await uow.pending.get(who.member.id) is not None
 
     async def answer(self, caller: Caller, text: str) -> Reply:
         """Grade `text` against the member's pending question and record the attempt."""
@@ -277,9 +335,14 @@ class QuizService:
                             "You have no question waiting. Start one with /quiz."
                         )
                         continue
+                    question = questions.get(waiting.question_id)
+                    unreadable = question is not None and unreadable_choice(question, job.answer)
+                    if unreadable:
+                        # Not an answer the grader can read: the question keeps waiting.
+                        replies[index] = error(unreadable)
+                        continue
                     del pending[member_id]
                     cleared.add(member_id)
-                    question = questions.get(waiting.question_id)
                     if question is None:
                         replies[index] = error(
                             "That question is no longer available. Try /quiz for a new one."
@@ -298,6 +361,10 @@ class QuizService:
                     ):
                         replies[index] = error(NOT_PENDING)
                         continue
+                    unreadable = unreadable_choice(question, job.answer)
+                    if unreadable:
+                        replies[index] = error(unreadable)
+                        continue
                     if waiting is not None and waiting.question_id == job.question_id:
                         del pending[member_id]
                         cleared.add(member_id)
@@ -313,7 +380,12 @@ class QuizService:
                 stored, buttons = await self._record(uow, graded, now)
                 for item, attempt, extra in zip(graded, stored, buttons, strict=True):
                     replies[item.index] = grade_reply(
-                        item.question, item.result, attempt.points, attempt.counted, extra
+                        item.question,
+                        item.result,
+                        attempt.points,
+                        attempt.counted,
+                        extra,
+                        answer=item.answer,
                     )
             await uow.pending.clear_many(sorted(cleared))
         assert all(reply is not None for reply in replies)
@@ -365,12 +437,57 @@ class QuizService:
                 return error("Nothing to skip. Start a question with /quiz.")
             question = await uow.questions.get(pending.question_id)
             await uow.pending.clear(who.member.id)
-        shown = question.model_answer if question else ""
+            # Remembered so /rate can say a skipped question has no answer to rate.
+            await uow.pending.note_skip(who.member.id, pending.question_id, now)
+        if question is None or not question.model_answer:
+            return Reply(text="Skipped.", buttons=(Button("Next question", "quiz"),))
+        field, more = model_answer.preview(question)
         return Reply(
             text="Skipped. Here is the model answer, for next time.",
-            fields=(Field("Model answer", _clip(shown)),) if shown else (),
-            buttons=(Button("Next question", "quiz"),),
+            fields=(field,),
+            buttons=(*more, Button("Next question", "quiz")),
         )
+
+    async def full_answer(self, caller: Caller, args: Sequence[str]) -> Reply:
+        """The whole model answer of a question the member has already answered or
+        skipped (never of one still waiting for their answer)."""
+        if len(args) != 1 or not args[0].strip():
+            return error(
+                f"Usage: /{model_answer.FULL_ANSWER} QUESTION-ID (see the Full answer button)."
+            )
+        question_id = args[0].strip()
+        now = self.clock.now()
+        async with self.uow() as uow:
+            who = await resolve(uow, caller, now)
+            question = await uow.questions.get(question_id)
+            if question is None or question.community_id not in (None, who.community.id):
+                return error("I don't know that question. Try /quiz for a new one.")
+            pending = await uow.pending.get(who.member.id)
+            if pending is not None and pending.question_id == question_id:
+                return error("Answer that question (or /skip it) first; then see its model answer.")
+            seen = question_id in await uow.seen.seen(who.member.id)
+            skipped = await uow.pending.last_skip(who.member.id)
+            answered = seen or (skipped is not None and skipped[0] == question_id)
+            if not answered:
+                attempts = await uow.attempts.for_members([who.member.id], None, None)
+                answered = any(a.question_id == question_id for a in attempts)
+        if not answered:
+            return error("You can read a model answer once you have answered or skipped it.")
+        return model_answer.full_answer_reply(question)
+
+
+def unreadable_choice(question: Question, answer: str) -> str | None:
+    """For a multiple-choice question, why `answer` names no option (in words for the
+    member, listing what is understood); None when it names one, or for other kinds."""
+    if question.kind is not Kind.CHOICE or pick(question, answer) is not None:
+        return None
+    letters = LETTERS[: len(question.choices)]
+    shown = answer if len(answer) <= 40 else answer[:40] + "…"
+    return (
+        f"I can't tell which option `{shown}` means, so nothing was graded. Reply with a "
+        f"letter ({'/'.join(letters)}), e.g. `B`, `(b)`, `b.` or `option B`, or with an "
+        "option's text. The question is still waiting for your answer."
+    )
 
 
 def answer_problem(answer: str) -> str | None:
@@ -383,6 +500,13 @@ def answer_problem(answer: str) -> str | None:
             "Shorten it and send it again: your question is still waiting."
         )
     return None
+
+
+async def community_topics(uow: UnitOfWork, community_id: int) -> list[str]:
+    """Topics of the community's own questions that are not curriculum topics (an
+    imported trivia list's name)."""
+    counts = await uow.questions.counts(community_id)
+    return sorted({c.topic for c in counts if c.topic not in TOPICS})
 
 
 def _empty_pool_message(filters: QuizFilters) -> str:

@@ -60,6 +60,7 @@ from bot.storage.tables import (
     QotdSubscriptionRow,
     QuestionRow,
     SeenQuestionRow,
+    SkippedQuestionRow,
 )
 
 
@@ -110,6 +111,29 @@ class SqlCommunityRepository:
         ).scalar_one_or_none()
         return _community(row) if row else None
 
+    async def update_settings(
+        self,
+        community_id: int,
+        *,
+        timezone: str | None = None,
+        hide_departed: bool | None = None,
+        qotd_show_best: bool | None = None,
+    ) -> Community:
+        values: dict[str, Any] = {}
+        if timezone is not None:
+            values["timezone"] = timezone
+        if hide_departed is not None:
+            values["hide_departed"] = hide_departed
+        if qotd_show_best is not None:
+            values["qotd_show_best"] = qotd_show_best
+        if values:
+            await self.session.execute(
+                update(CommunityRow).where(CommunityRow.id == community_id).values(**values)
+            )
+        row = await self.session.get(CommunityRow, community_id, populate_existing=True)
+        assert row is not None
+        return _community(row)
+
 
 def _member(row: MemberRow) -> Member:
     return Member(row.id, row.community_id, row.external_id, row.display_name)
@@ -117,7 +141,13 @@ def _member(row: MemberRow) -> Member:
 
 def _community(row: CommunityRow) -> Community:
     return Community(
-        row.id, row.platform, row.external_id, row.name, row.timezone, row.hide_departed
+        row.id,
+        row.platform,
+        row.external_id,
+        row.name,
+        row.timezone,
+        row.hide_departed,
+        row.qotd_show_best,
     )
 
 
@@ -1221,6 +1251,24 @@ class SqlPendingRepository:
                     PendingQuestionRow.member_id.in_(sorted(set(member_ids)))
                 )
             )
+
+    async def note_skip(self, member_id: int, question_id: str, at: datetime) -> None:
+        insert = insert_for(self.session, SkippedQuestionRow.__table__).values(
+            member_id=member_id, question_id=question_id, skipped_at=at
+        )
+        await self.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["member_id"],
+                set_={
+                    "question_id": insert.excluded.question_id,
+                    "skipped_at": insert.excluded.skipped_at,
+                },
+            )
+        )
+
+    async def last_skip(self, member_id: int) -> tuple[str, datetime] | None:
+        row = await self.session.get(SkippedQuestionRow, member_id, populate_existing=True)
+        return (row.question_id, row.skipped_at) if row else None
 
 
 class SqlSeenRepository:

@@ -77,6 +77,7 @@ class CommunityRow(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     hide_departed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    qotd_show_best: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class ChannelRow(Base):
@@ -292,6 +293,18 @@ class PendingQuestionRow(Base):
     level: Mapped[str | None] = mapped_column(String(8), nullable=True)
     context: Mapped[str] = mapped_column(String(16), default="quiz")
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SkippedQuestionRow(Base):
+    """The question a member skipped last, so /rate can say it has no answer to rate."""
+
+    __tablename__ = "skipped_questions"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(80))
+    skipped_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SeenQuestionRow(Base):

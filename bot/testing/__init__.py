@@ -91,6 +91,7 @@ class InMemoryStore:
     attempt_meta: dict[int, tuple[str, date]] = field(default_factory=dict)
     totals: dict[int, _Totals] = field(default_factory=dict)
     pending: dict[int, PendingQuestion] = field(default_factory=dict)
+    skips: dict[int, tuple[str, datetime]] = field(default_factory=dict)
     seen: dict[int, dict[str, datetime]] = field(default_factory=dict)
     cohorts: dict[int, Cohort] = field(default_factory=dict)
     cohort_members: dict[int, set[int]] = field(default_factory=dict)
@@ -141,6 +142,24 @@ class FakeCommunityRepository(_Repo):
             ),
             None,
         )
+
+    async def update_settings(
+        self,
+        community_id: int,
+        *,
+        timezone: str | None = None,
+        hide_departed: bool | None = None,
+        qotd_show_best: bool | None = None,
+    ) -> Community:
+        community = self.store.communities[community_id]
+        if timezone is not None:
+            community = replace(community, timezone=timezone)
+        if hide_departed is not None:
+            community = replace(community, hide_departed=hide_departed)
+        if qotd_show_best is not None:
+            community = replace(community, qotd_show_best=qotd_show_best)
+        self.store.communities[community_id] = community
+        return community
 
 
 class FakeChannelRepository(_Repo):
@@ -210,6 +229,7 @@ class FakeMemberRepository(_Repo):
         store.totals.pop(member_id, None)
         store.streaks.pop(member_id, None)
         store.pending.pop(member_id, None)
+        store.skips.pop(member_id, None)
         store.seen.pop(member_id, None)
         store.left.pop(member_id, None)
         for key in [k for k in store.cards if k[0] == member_id]:
@@ -513,6 +533,14 @@ class FakePendingRepository(_Repo):
     async def clear_many(self, member_ids: Sequence[int]) -> None:
         for member_id in member_ids:
             self.store.pending.pop(member_id, None)
+
+    async def note_skip(self, member_id: int, question_id: str, at: datetime) -> None:
+        if member_id not in self.store.members:
+            raise LookupError(f"no member {member_id}")  # the foreign key refuses it too
+        self.store.skips[member_id] = (question_id, at)
+
+    async def last_skip(self, member_id: int) -> tuple[str, datetime] | None:
+        return self.store.skips.get(member_id)
 
 
 class FakeSeenRepository(_Repo):

@@ -19,7 +19,8 @@ def run_console(script: str, data_dir: Path, content_dir: Path | None = None, **
         for key, value in os.environ.items()
         if key not in {"DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DATABASE_URL"}
     }
-    environment.update(PREPBOT_DATA_DIR=str(data_dir), PREPBOT_LOG_LEVEL="WARNING", **env)
+    environment.update(PREPBOT_DATA_DIR=str(data_dir), PREPBOT_LOG_LEVEL="WARNING")
+    environment.update(env)
     if content_dir is not None:
         environment["PREPBOT_CONTENT_DIR"] = str(content_dir)
     return subprocess.run(
@@ -46,7 +47,7 @@ def test_scripted_session_grades_and_leaderboard_survives_restart(tmp_path, samp
     )
     assert first.returncode == 0, first.stderr
     out = first.stdout
-    assert "You are now alice." in out
+    assert "You are now alice (an admin)." in out
     assert "Which transformer layout does GPT-3 use?" in out
     assert "Correct: 100/100 (+10 points)" in out
     assert "Model answer: GPT-3 is a decoder-only transformer" in out

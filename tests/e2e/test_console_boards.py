@@ -44,7 +44,7 @@ def test_console_boards_cohorts_and_forget_me(tmp_path):
     assert "Leaderboard · cohort spring · all time" in out
     assert "--- spring-roster.csv ---" in out
     assert "spring,alice,1,1,1.00,10,1" in out
-    assert "Type /forget-me confirm" in out
+    assert "Type yes (or /forget-me confirm)" in out
     assert "your data in this community is deleted" in out
     final_board = out.split("your data in this community is deleted")[1]
     assert "bob" not in final_board.split("I don't understand")[0]

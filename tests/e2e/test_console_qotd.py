@@ -22,6 +22,7 @@ def test_setup_now_answer_and_show_in_the_console(tmp_path, sample_content):  # 
             "/as alice",
             "/qotd answer",
             "I am not sure at all",
+            "Encoder-only",
             "/qotd answer Decoder-only",
             "/qotd show",
             "/help",
@@ -34,9 +35,12 @@ def test_setup_now_answer_and_show_in_the_console(tmp_path, sample_content):  # 
     assert "[#terminal] Question of the day · " in out
     assert "Posted today's question of the day." in out
     assert "Type your answer to the question of the day in your next message." in out
-    # The next plain line was graded as alice's one answer; asking again returns it.
+    # An unreadable line is not graded (the choice question waits); the next readable
+    # line is alice's one answer, and asking again returns it.
+    if "Which transformer layout does GPT-3 use?" in out:
+        assert "I can't tell which option" in out
     assert "You already answered today's question" in out
-    assert "Recent:" in out and "question: posted" in out
+    assert "Recent:" in out and ": posted nlp-basics-sample-" in out
     assert "/qotd answer TEXT" in out
     assert "Traceback" not in result.stderr
 

@@ -19,7 +19,13 @@ from bot.storage.engine import create_engine
 from bot.storage.uow import SqlAlchemyUnitOfWorkFactory
 
 QUESTIONS = ("nlp-basics-sample-gpt3", "nlp-basics-sample-tfidf", "nlp-basics-sample-stemming")
-ANSWERS = ("A", "tf-idf", "stemming strips suffixes; lemmatization returns the dictionary form")
+# Each answer carries a unique tag; a multiple-choice one must still name its option, or it
+# is not graded at all.
+ANSWERS = (
+    "my answer is A",
+    "tf-idf",
+    "stemming strips suffixes; lemmatization returns the dictionary form",
+)
 MEMBERS = 8
 
 
@@ -35,7 +41,7 @@ async def main(url: str, count: int, tag: str, start_at: float) -> None:
             # Every process hits the same members and questions, to collide on purpose.
             which = (index + k) % len(QUESTIONS)
             reply = await core.quiz.submit(
-                caller, QUESTIONS[which], f"{ANSWERS[which]} #{tag}-{index}-{k}"
+                caller, QUESTIONS[which], f"#{tag}-{index}-{k} {ANSWERS[which]}"
             )
             assert not reply.error, reply.text
 

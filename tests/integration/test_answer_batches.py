@@ -87,7 +87,8 @@ async def test_many_members_answering_at_once_are_graded_and_counted(any_core):
     for (caller, question, _, points), reply in zip(plan, replies, strict=True):
         assert not reply.error, (caller.member_external_id, question, reply.text)
         assert reply.title == "Your grade"
-        assert f"(+{points} points)" in reply.text, (caller.member_external_id, reply.text)
+        earned = f"(+{points} points)" if points else "(no points: an incorrect answer earns none)"
+        assert earned in reply.text, (caller.member_external_id, reply.text)
     # The answers went in far fewer transactions than there were answers.
     assert any_core.quiz.answers.batches < len(plan) // 2
 
@@ -145,7 +146,7 @@ async def test_a_wrong_first_answer_is_the_one_that_counts(any_core):
     wrong_then_right = await asyncio.gather(
         any_core.quiz.submit(who("cat"), GPT3, "B"), any_core.quiz.submit(who("cat"), GPT3, "A")
     )
-    assert wrong_then_right[0].text.startswith("Not quite: 0/100 (+0 points)")
+    assert wrong_then_right[0].text.startswith("Not quite: 0/100 (no points: an incorrect")
     assert wrong_then_right[1].text.startswith("Correct: 100/100")
     assert NO_POINTS in wrong_then_right[1].text
     mine = await stats_of(any_core, who("cat"))
@@ -283,7 +284,7 @@ async def test_batches_spanning_a_day_boundary_keep_streaks_and_day_rules(any_co
         quiz.submit(west[0], GPT3, "B"),
         quiz.submit(east[0], GPT3, "A"),
     )
-    assert "(+15 points)" in third[0].text and "(+0 points)" in third[1].text
+    assert "(+15 points)" in third[0].text and "(no points: an incorrect" in third[1].text
     assert "(+10 points)" in third[2].text
     ann = await stats_of(any_core, west[0])
     assert (ann["streak"], ann["longest"], ann["answers"]) == (3, 3, 5)

@@ -33,7 +33,7 @@ GUILDS = {
 CHANNELS = ["ch-a", "ch-b"]
 ANSWERS = {
     "nlp-basics-sample-gpt3": ["A", "B", "Encoder-decoder"],  # +10, +0, +0
-    "nlp-basics-sample-tfidf": ["tf-idf", "term frequency", "no idea"],  # +10, +2, +1
+    "nlp-basics-sample-tfidf": ["tf-idf", "term frequency", "no idea"],  # +10, +0, +0
     "nlp-basics-sample-stemming": [  # +15, +5, +0 (mid)
         "Stemming chops off word endings with rules and may give non-words, while "
         "lemmatization maps each word to its dictionary form using a vocabulary.",
@@ -226,7 +226,7 @@ async def play(core, clock: FakeClock, uow_factory, engine=None) -> list[tuple[s
     await step("departed fay forgotten")
     at(date(2026, 2, 4), 12)
     await answers("4 Feb", some(["cy", "dee", "eli", "gus", "hal"]), ["ivy"])
-    await cohort(ADMIN, "delete", "crew")
+    await cohort(ADMIN, "delete", "crew", "confirm")
     await step("crew deleted")
     return snapshots
 

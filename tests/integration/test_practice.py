@@ -267,3 +267,42 @@ async def test_deleting_a_member_deletes_their_cards(core, clock):
     async with core.quiz.uow() as uow:
         assert await uow.cards.for_member(member.id) == []
     assert await card_of(core, bob, "tr-1") is not None
+
+
+# -- issue 10 ---------------------------------------------------------------------------------
+
+
+async def test_rating_after_a_skip_says_the_skipped_question_cannot_be_rated(core, clock):
+    alice = who("alice")
+    await core.quiz.submit(alice, "tr-1", "attention")
+    clock.advance(minutes=5)
+    await core.handle(alice, "quiz", ["statistics"])
+    clock.advance(minutes=1)
+    skipped = await core.handle(alice, "skip")
+    assert "Skipped" in skipped.text
+    refused = await core.handle(alice, "rate", ["hard"])
+    assert refused.error
+    assert "You skipped “" in refused.text and "no answer to rate" in refused.text
+    assert "“Which operation mixes information across tokens?” (tr-1)" in refused.text
+    assert [b.action.split(":")[0] for b in refused.buttons] == ["rate"] * 4
+    card = await card_of(core, alice, "tr-1")
+    assert card is not None and not card.self_rated
+    # Its buttons rate the earlier answer, and the reply names it.
+    rated = await core.act(alice, refused.buttons[1].action)
+    assert "Rated Hard: “Which operation mixes information across tokens?” (tr-1)" in rated.text
+    # Answering again after the skip makes /rate rate that answer.
+    clock.advance(minutes=1)
+    await core.quiz.submit(alice, "st-2", "median")
+    after = await core.handle(alice, "rate", ["good"])
+    assert not after.error and "(st-2)" in after.text
+
+
+async def test_the_practice_note_reads_as_a_predicted_recall(core, clock):
+    bob = who("bob")
+    clock.set(datetime(2026, 1, 5, 9, tzinfo=UTC))
+    await core.quiz.submit(bob, "st-1", WRONG)  # Again: due in a minute
+    clock.advance(minutes=2)
+    reply = await core.handle(bob, "practice")
+    assert "100%" not in reply.text and "most likely to have forgotten" not in reply.text
+    assert "Review: a card due now, predicted recall 9" in reply.text
+    assert "(you probably still remember it)" in reply.text

@@ -133,3 +133,38 @@ async def test_tenants_do_not_share_members(sql_uow, clock, sample_questions):
         assert ma.id != mb.id
         await uow.pending.put(PendingQuestion(ma.id, "nlp-basics-sample-gpt3", clock.now()))
         assert await uow.pending.get(mb.id) is None
+
+
+async def test_the_0006_migration_keeps_every_row(database_url):
+    """0006 adds a column to `communities`: rebuilding that table on SQLite would cascade
+    deletes into every member; it must add the column in place."""
+    from bot.storage.engine import create_engine
+
+    engine = create_engine(database_url)
+    try:
+        for revision in ("0004", "0005"):
+            await migrate(engine, revision)
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO communities (id, platform, external_id, name, timezone, "
+                    "created_at) VALUES (1, 'discord', 'g', 'g', 'Europe/Paris', "
+                    "'2026-01-05 09:00:00')"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO members (id, community_id, external_id, display_name, "
+                    "created_at) VALUES (1, 1, 'ann', 'Ann', '2026-01-05 09:00:00')"
+                )
+            )
+        await migrate(engine)
+        async with engine.connect() as conn:
+            members = (await conn.execute(text("SELECT COUNT(*) FROM members"))).scalar()
+            row = (
+                await conn.execute(text("SELECT timezone, qotd_show_best FROM communities"))
+            ).one()
+        assert members == 1
+        assert row[0] == "Europe/Paris" and bool(row[1]) is True
+    finally:
+        await engine.dispose()

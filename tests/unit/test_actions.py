@@ -59,3 +59,31 @@ async def test_garbage_actions_get_a_message(fake_core):
     for action in ("", "x" * 500, "answer", "answer::", "nope:1", "qotd:answer:abc", ":::"):
         reply = await fake_core.act(member(), action)
         assert reply.error, action
+
+
+def admin(name: str = "ada") -> Caller:
+    return Caller("discord", "g1", name, name, "c1", is_admin=True)
+
+
+async def test_new_buttons_route_through_act(fake_core):
+    # Full answer: after a skip, the button's action shows the model answer.
+    await fake_core.quiz.ask(member(), ["open"])
+    await fake_core.quiz.skip(member())
+    full = await fake_core.act(member(), "full-answer:nlp-basics-sample-stemming")
+    assert not full.error and full.fields[0].name == "Model answer"
+    # The cohort delete confirmation button deletes exactly that cohort.
+    await fake_core.handle(admin(), "cohort", ["create", "Night", "Owls"])
+    asked = await fake_core.handle(admin(), "cohort", ["delete", "Night", "Owls"])
+    done = await fake_core.act(admin(), asked.buttons[0].action)
+    assert "Cohort Night Owls deleted" in done.text
+    # A member pressing an admin's confirmation button is refused.
+    await fake_core.handle(admin(), "cohort", ["create", "Larks"])
+    refused = await fake_core.act(member(), "cohort:delete:Larks:confirm")
+    assert refused.error and "admin" in refused.text
+    # The export button hands over a JSON file; forget-member's button confirms.
+    exported = await fake_core.act(member(), "my-data:export")
+    assert exported.attachment and exported.attachment[0].endswith(".json")
+    asked = await fake_core.handle(admin(), "forget-member", ["alice"])
+    assert [b.action for b in asked.buttons] == ["forget-member:alice:confirm"]
+    gone = await fake_core.act(admin(), asked.buttons[0].action)
+    assert "Deleted alice's data" in gone.text

@@ -20,8 +20,21 @@ def test_malformed_commands(line):
         parse(line)
 
 
-def test_unbalanced_quotes_fall_back_to_words():
-    assert parse('/quiz "llms').args == ('"llms',)
+@pytest.mark.parametrize("line", ['/quiz "llms', '/leaderboard "week', "/cohort join 'My Cohort"])
+def test_an_unclosed_quote_says_so(line):
+    with pytest.raises(CommandError, match="unclosed quote"):
+        parse(line)
+
+
+def test_apostrophes_inside_words_are_text():
+    assert parse("/qotd answer it's the model's attention").args == (
+        "answer",
+        "it's",
+        "the",
+        "model's",
+        "attention",
+    )
+    assert parse("/cohort join 'My Cohort'").args == ("join", "My Cohort")
 
 
 async def test_every_catalogue_command_has_a_handler(fake_core):

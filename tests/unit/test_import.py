@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,11 @@ from bot.content.importer import (
     MAX_IMPORT_ROWS,
     Defaults,
     UnusableInput,
+    build,
     decode,
     detect_format,
     import_questions,
+    list_topic,
     parse_community,
     parse_csv,
     parse_trivia,
@@ -304,3 +307,83 @@ async def test_import_stores_the_good_rows_and_reports_the_rest(clock, sample_qu
     assert "harmonic mean" in reply.text
     other = await core.quiz.ask(caller("222"), ["custom"])
     assert other.error and "no questions for custom" in other.text
+
+
+# -- issue 10: look-alike questions are not duplicates; a list keeps its name ----------------
+
+
+def test_look_alike_questions_about_different_things_are_all_imported():
+    drafts = read_drafts(
+        (DATA / "worldcapitals.yaml").read_bytes(),
+        "trivia",
+        Defaults("worldcapitals", own_topic=True),
+    )
+    parsed = refuse_duplicates(build(drafts, community_id=1), [])
+    prompts = [q.prompt for q in parsed.questions]
+    assert (
+        "What is the capital of Syria?" in prompts and "What is the capital of Serbia?" in prompts
+    )
+    assert "What is the capital of Tonga?" in prompts and "What is the capital of Togo?" in prompts
+    assert "What is the capital of Austria?" in prompts
+    assert "What is the capital of Australia?" in prompts
+    # Only the true duplicate is refused.
+    assert [(r.where, r.reason.split(" (")[0]) for r in parsed.refusals] == [
+        (
+            'question "What is the capitol of Syria?"',
+            'prompt: near-duplicate of question "What is the capital of Syria?"',
+        )
+    ]
+    assert {q.topic for q in parsed.questions} == {"worldcapitals"}
+
+
+def test_acronyms_that_differ_are_different_questions():
+    drafts = read_drafts((DATA / "computers.yaml").read_bytes(), "trivia")
+    parsed = refuse_duplicates(build(drafts, community_id=1), [])
+    assert len(parsed.questions) == 3 and not parsed.refusals
+
+
+def test_the_bank_validation_tells_look_alikes_from_duplicates(sample_questions):
+
+    from bot.content.loader import cross_pack_problems
+
+    base = sample_questions[1]
+    variants = [
+        replace(base, id="q-syria", prompt="What is the capital of Syria?"),
+        replace(base, id="q-serbia", prompt="What is the capital of Serbia?"),
+        replace(base, id="q-rom", prompt="What does ROM stand for?"),
+        replace(base, id="q-cdr", prompt="What does CD-R stand for?"),
+        replace(base, id="q-syria-2", prompt="What is the capitol of Syria?"),
+    ]
+    problems = cross_pack_problems([("pack.yaml", q) for q in variants])
+    assert [(p.question_id, p.message.split(" (")[0]) for p in problems] == [
+        ("q-syria-2", "near-duplicate of q-syria")
+    ]
+
+
+def test_a_list_name_becomes_a_topic_slug():
+    assert list_topic("/tmp/worldcapitals.yaml") == "worldcapitals"
+    assert list_topic("World Capitals (2024).yml") == "world-capitals-2024"
+    assert list_topic("¿?.yaml") == "custom"
+
+
+async def test_members_quiz_an_imported_list_by_its_name(clock, sample_questions):
+    uow = FakeUnitOfWorkFactory()
+    core = build_core(uow, clock, random.Random(1))
+    await core.catalog.sync(sample_questions)
+    path = DATA / "worldcapitals.yaml"
+    drafts = read_drafts(path.read_bytes(), "trivia", Defaults(list_topic(path), own_topic=True))
+    report = await import_questions(uow, clock, "discord", "111", drafts)
+    assert report.added == 6
+    reply = await core.handle(caller("111"), "quiz", ["worldcapitals"])
+    assert not reply.error and "capital of" in reply.text
+    assert reply.title and reply.title.startswith("worldcapitals · ")
+    topics = await core.handle(caller("111"), "topics")
+    assert "`worldcapitals` — worldcapitals (mid 6)" in topics.text
+    practice = await core.handle(caller("111", "bob"), "practice", ["worldcapitals"])
+    assert not practice.error and "capital of" in practice.text
+    admin = replace(caller("111", "ada"), is_admin=True)
+    daily = await core.handle(admin, "qotd", ["setup", "09:00", "topics=worldcapitals"])
+    assert not daily.error and "Topics: worldcapitals" in daily.text
+    # Another community has no such topic.
+    other = await core.handle(caller("222"), "quiz", ["worldcapitals"])
+    assert other.error and "I don't know the topic `worldcapitals`" in other.text

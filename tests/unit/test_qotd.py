@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -245,7 +246,7 @@ async def test_vanished_channel_pauses_and_tells_the_admins(world, caplog):
     assert len(notices) == 1 and "paused" in notices[0]
     shown = await world.run("/qotd show")
     assert "PAUSED: channel unavailable since 2026-01-05" in shown
-    assert "question: gone" in shown
+    assert "Mon 5 Jan: channel gone" in shown
     # It is not retried: not later that day, not the next day.
     await world.qotd.tick(at(MONDAY, 9, 30))
     await world.qotd.tick(at(MONDAY + timedelta(days=1), 9))
@@ -341,7 +342,7 @@ async def test_member_answers_privately_once_and_earns_points(world):
     # Bob answers with his next message.
     prompt = await world.run("/qotd answer", BOB)
     assert "next message" in prompt
-    graded = await world.run("no idea", BOB)
+    graded = await world.run(_wrong_answer(question), BOB)
     assert "Not quite" in graded or "Partly right" in graded
     # The window closes at the reveal.
     world.clock.set(at(MONDAY, 17))
@@ -356,7 +357,7 @@ async def test_reveal_shows_answer_counts_spread_best_and_opens_a_thread(world):
     await world.qotd.tick(at(MONDAY, 9))
     answer = _right_answer(world.questions_posted()[0])
     await world.run(f"/qotd answer {answer}", ALICE)
-    await world.run("/qotd answer I do not know", BOB)
+    await world.run(f"/qotd answer {_wrong_answer(world.questions_posted()[0])}", BOB)
     await world.qotd.tick(at(MONDAY, 11))
     reveal = world.reveals()[0]
     assert "Model answer:" in reveal
@@ -373,7 +374,7 @@ async def test_best_answer_can_be_turned_off_and_threads_are_optional(world):
     await world.run("/qotd setup 09:00 best=off reveal=1h")
     await world.qotd.tick(at(MONDAY, 9))
     world.clock.set(at(MONDAY, 9, 5))
-    await world.run("/qotd answer something", ALICE)
+    await world.run(f"/qotd answer {_wrong_answer(world.questions_posted()[0])}", ALICE)
     await world.qotd.tick(at(MONDAY, 10))
     reveal = world.reveals()[0]
     assert "Answered: 1" in reveal and "Best answer" not in reveal
@@ -399,6 +400,11 @@ async def test_weekly_digest_on_the_configured_day(world):
     assert "week of 2026-01-05" in digests[1] and "Alice — 10 pts" in digests[1]
 
 
+def _wrong_answer(post_text: str) -> str:
+    # A choice question needs a readable wrong option; an unreadable one is not graded.
+    return "B" if "GPT-3" in post_text else "I do not know"
+
+
 def _right_answer(post_text: str) -> str:
     if "GPT-3" in post_text:
         return "Decoder-only"
@@ -420,3 +426,79 @@ async def test_a_daily_answer_schedules_the_practice_card(world):
     async with world.uow() as uow:
         card = await uow.cards.get(attempt.member_id, attempt.question_id)
     assert card is not None and card.due > at(MONDAY, 9)
+
+
+# -- issue 10 ---------------------------------------------------------------------------------
+
+
+async def test_show_after_posting_now_names_the_next_real_post(world):
+    await world.run("/qotd setup 09:00 days=daily")
+    assert "Next question: Mon 05 Jan 09:00" in await world.run("/qotd show")
+    assert (await world.run("/qotd now")).startswith("Posted")
+    shown = await world.run("/qotd show")
+    assert "Next question: Tue 06 Jan 09:00" in shown
+    # A restart reads the same history from the store.
+    world.core = world.process()
+    assert "Next question: Tue 06 Jan 09:00" in await world.run("/qotd show")
+    assert "Mon 5 Jan: posted nlp-basics-sample-" in shown
+    assert "answer to be revealed Mon 05 Jan" in shown
+    assert "reveal pending" not in shown
+
+
+async def test_skipping_today_moves_the_next_question_to_tomorrow(world):
+    await world.run("/qotd setup 09:00 days=daily")
+    await world.run("/qotd skip")
+    shown = await world.run("/qotd show")
+    assert "Next question: Tue 06 Jan 09:00" in shown
+    assert "Mon 5 Jan: skipped (skipped by Ada)" in shown
+
+
+async def test_an_unreadable_choice_to_the_daily_question_waits(world):
+    world.questions = [q for q in world.questions if q.id == "nlp-basics-sample-gpt3"]
+    await world.sync()
+    await world.run("/qotd setup 09:00 levels=junior topics=nlp-basics")
+    world.clock.set(at(MONDAY, 9))
+    await world.qotd.tick(at(MONDAY, 9))
+    refused = await world.run("/qotd answer I think A", ALICE)
+    assert refused.startswith("! I can't tell which option")
+    await world.run("/qotd answer", BOB)
+    waiting = await world.run("hmm, the first one?", BOB)
+    assert waiting.startswith("! I can't tell which option")
+    graded = await world.run("A", BOB)
+    assert "Correct: 100/100" in graded
+    assert len(world.uow.store.attempts) == 1
+
+
+async def test_the_community_setting_decides_whether_new_schedules_name_the_best(world):
+    assert "qotd-best is off" in await world.run("/settings qotd-best off")
+    shown = await world.run("/qotd setup 09:00")
+    assert "best answer not named" in shown
+
+
+async def test_a_long_model_answer_is_revealed_whole_and_a_wrong_answer_earns_nothing(world):
+    long = " ".join(f"Part {n} says one more thing about causal attention." for n in range(60))
+    # Only this question is left to post.
+    world.questions = [
+        replace(q, model_answer=long) for q in world.questions if q.id == "nlp-basics-sample-gpt3"
+    ]
+    await world.sync()
+    await world.run("/qotd setup 09:00 levels=junior topics=nlp-basics reveal=1h")
+    world.clock.set(at(MONDAY, 9))
+    await world.qotd.tick(at(MONDAY, 9))
+    wrong = await world.run("/qotd answer B", ALICE)
+    assert "Not quite: 0/100 (no points: an incorrect answer earns none)" in wrong
+    await world.qotd.tick(at(MONDAY, 10))
+    reveal = world.reveals()[0]
+    parts = [line for line in reveal.splitlines() if line.startswith("Model answer (")]
+    assert len(parts) == 4
+    assert " ".join(p.split(": ", 1)[1] for p in parts) == long
+
+
+async def test_an_accepted_spelling_is_shown_for_the_daily_question(world):
+    world.questions = [q for q in world.questions if q.id == "nlp-basics-sample-tfidf"]
+    await world.sync()
+    await world.run("/qotd setup 09:00 levels=junior topics=nlp-basics")
+    world.clock.set(at(MONDAY, 9))
+    await world.qotd.tick(at(MONDAY, 9))
+    graded = await world.run("/qotd answer term frequency inverse document frequncy", ALICE)
+    assert "Accepted: *term frequency inverse document frequncy* → Term frequency-" in graded

@@ -111,8 +111,9 @@ def grade_choice(question: Question, answer: str) -> Grade:
     chosen = options[index]
     label = f"{LETTERS[index]}) {chosen.text}"
     if chosen.correct:
-        why = question.explanation.split(". ")[0].strip() if question.explanation else ""
-        return make_grade(100, f"Correct: {label}." + (f" {why.rstrip('.')}." if why else ""))
+        # The explanation is shown in full next to the grade; repeating it here said the
+        # same sentence twice.
+        return make_grade(100, f"Correct: {label}.")
     right = (
         f" The answer is {LETTERS[options.index(correct)]}) {quote(correct.text)}."
         if correct
