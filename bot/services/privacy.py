@@ -25,11 +25,18 @@ class PrivacyService:
             attempts = await uow.attempts.for_members([who.member.id], None, None)
             cohorts = await uow.cohorts.of_member(who.member.id)
             pending = await uow.pending.get(who.member.id)
+            interviews = await uow.interviews.history(who.member.id)
+            ongoing = await uow.interviews.active(who.member.id)
         recent = attempts[-5:]
         fields = [
             Field("Stored", f"your display name, {len(attempts)} graded answers with their text"),
             Field("Cohorts", ", ".join(c.name for c in cohorts) or "none"),
             Field("Waiting question", pending.question_id if pending else "none"),
+            Field(
+                "Mock interviews",
+                f"{len(interviews)} finished with their answers and scorecards"
+                + ("; one in progress" if ongoing else ""),
+            ),
         ]
         for attempt in reversed(recent):
             fields.append(
