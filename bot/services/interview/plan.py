@@ -13,7 +13,8 @@ Questions come from the track's topics (`bot.content.topics.TRACKS`; scenarios a
 system-design, coding and behavioral from their own topics), askable at the section's level
 (the warm-up one level down), never one the member was asked in their last interviews while
 a fresh one exists. Within a section, questions carrying the level's own rubric and
-follow-ups come first: they are what make the interview realistic.
+follow-ups come first: they are what make the interview realistic (for the warm-up,
+one-line short and choice questions come first).
 """
 
 from __future__ import annotations
@@ -160,6 +161,10 @@ def section_topics(section: str, track: str) -> tuple[str, ...]:
 
 
 def _preference(question: Question, section: str, level: str) -> tuple[bool, bool]:
+    if section == WARM_UP:
+        # A warm-up checks a concept quickly: a one-liner, not an open question that
+        # belongs to the depth section.
+        return (question.kind in (Kind.SHORT, Kind.CHOICE), False)
     return (level in question.rubrics, bool(question.follow_ups))
 
 

@@ -110,7 +110,7 @@ def scorecard_reply(card: Scorecard, number: int | None = None, note: str | None
         )
     if card.time_notes:
         fields.append(Field("Time", clip("\n".join(card.time_notes))))
-    followed = card.answered + card.skipped
+    followed = f", {card.follow_ups} of them follow-ups" if card.follow_ups else ""
     stopped = " (ended early)" if card.status == "ended" else ""
     title = "Interview scorecard" + (f" #{number}" if number is not None else "")
     return Reply(
@@ -120,7 +120,8 @@ def scorecard_reply(card: Scorecard, number: int | None = None, note: str | None
         private=True,
         footer=(
             f"{card.level} · {TRACK_TITLES.get(card.track, card.track)} · {card.length}{stopped}: "
-            f"{card.answered} answered, {card.skipped} skipped of {followed} asked. "
+            f"{card.planned} questions planned; {card.answered} answered, {card.skipped} "
+            f"skipped{followed}. "
             "Private; interviews earn no points. /interview history for past ones."
         ),
         buttons=(Button("Practice", "practice"),),

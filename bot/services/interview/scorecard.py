@@ -140,6 +140,7 @@ class AnswerRecord:
     label: str
     section: str
     topic: str
+    follow_up: bool
     question_id: str
     prompt: str
     model_answer: str
@@ -216,6 +217,7 @@ class Scorecard:
     study_plan: list[str]
     time_notes: list[str]
     card_questions: list[str]
+    follow_ups: int = 0
 
     @property
     def summary(self) -> str:
@@ -352,4 +354,5 @@ def compute(
         study_plan=plan,
         time_notes=time_notes,
         card_questions=cards,
+        follow_ups=sum(1 for r in records if r.follow_up and r.settled),
     )

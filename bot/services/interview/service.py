@@ -278,23 +278,28 @@ class InterviewService:
             question = await uow.questions.get(step.question_id)
             assert question is not None
             level = section_level(step.section, interview.level)
-            if answer is None:
-                settled = await uow.interviews.settle(step, "skipped", now, None, None)
-                result = None
-            else:
+            result: Grade | None = None
+            record: dict[str, object] | None = None
+            if answer is not None:
                 asked = (
                     follow_up_question(question, step.follow_up_index)
                     if step.follow_up and step.follow_up_index is not None
                     else question
                 )
                 result = grade(asked, answer, level)
-                settled = await uow.interviews.settle(
-                    step, "answered", now, answer, _grade_record(result, answer)
-                )
-            if not settled:
+                record = _grade_record(result, answer)
+            status = "skipped" if answer is None else "answered"
+            if not await uow.interviews.settle(step, status, now, answer, record):
                 return error(STALE)
             taken = now - (step.asked_at or now)
-            done = replace(step, status="answered" if answer is not None else "skipped")
+            done = replace(
+                step,
+                status=status,
+                asked_at=step.asked_at or now,
+                answered_at=now,
+                answer=answer,
+                grade=record,
+            )
             steps = [done if s.label == step.label else s for s in steps]
             if answer is not None and result is not None and not step.follow_up:
                 pick = pick_follow_up(question, level, answer, result)
@@ -430,6 +435,7 @@ def _record(step: InterviewStep, question: Question | None) -> AnswerRecord:
     return AnswerRecord(
         label=step.label,
         section=step.section,
+        follow_up=bool(step.follow_up),
         topic=topic,
         question_id=step.question_id,
         prompt=prompt,
