@@ -4,6 +4,7 @@ restart, no repeats, one active interview, rosters, privacy and practice cards."
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import replace
 
@@ -235,6 +236,23 @@ async def test_one_active_interview_per_member_per_community(core):
     assert not (await run(core, who("bob"), "start")).error
     elsewhere = replace(ALICE, community_external_id="guild-2")
     assert not (await run(core, elsewhere, "start")).error
+
+
+async def test_racing_starts_and_answers_leave_one_interview_and_one_answer(core, questions):
+    # A double click on "start" and a double submit of an answer, concurrently.
+    started = await asyncio.gather(*(run(core, ALICE, "start", "mid", "llm") for _ in range(2)))
+    assert sorted(r.error for r in started) == [False, True]
+    first = next(r for r in started if not r.error)
+    text = answer_for(first, questions)
+    answered = await asyncio.gather(
+        *(core.act(ALICE, first.answer_action, text=text) for _ in range(2))
+    )
+    assert sorted(r.error for r in answered) == [False, True]
+    member, _, _ = await stored_interview(core, ALICE)
+    async with core.quiz.uow() as uow:
+        active = await uow.interviews.active(member.id)
+        steps = await uow.interviews.steps(active.id)
+    assert [s.status for s in steps][:2] == ["answered", "asked"]
 
 
 async def test_stale_and_forged_answers_are_refused(core, questions):

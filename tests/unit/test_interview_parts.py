@@ -48,17 +48,17 @@ def test_scores_means_rounding_bars_and_overall():
         "system design": 40,
         "coding": 0,
         "behavioral": None,
-        # 100 (prose 1, 50 words), 85 (prose 1, 20 words: 0.7), 40 (0.5 and 0.3):
-        # (100 + 85 + 40) / 3 = 75
-        "communication": 75,
+        # 0.4 prose + 0.3 length + 0.3 on topic (score / 50, capped):
+        # 100 (1, 1, 1), 91 (1, 0.7, 1), 53 (0.5, 0.3, 0.8): (100 + 91 + 53) / 3 = 81.3
+        "communication": 81,
     }
     readouts = {c.name: c.readout for c in card.competencies}
     assert readouts["fundamentals"] == "above the bar"  # 100 >= 70 + 15
     assert readouts["depth"] == "at the bar"  # 60 <= 68 < 75
     assert readouts["system design"] == "below the bar"
     assert readouts["behavioral"] == "not assessed"
-    # Overall: (100 + 68 + 40 + 0 + 75) / 5 = 56.6 -> 57 against (70+60+55+60+60)/5 = 61.
-    assert (card.overall, card.overall_bar, card.overall_readout) == (57, 61, "below the bar")
+    # Overall: (100 + 68 + 40 + 0 + 81) / 5 = 57.8 -> 58 against (70+60+55+60+60)/5 = 61.
+    assert (card.overall, card.overall_bar, card.overall_readout) == (58, 61, "below the bar")
     assert card.summary == "mid: below the bar (3/5 at or above)"
     assert [g.label for g in card.gaps] == ["2f", "3", "4"]
     assert card.card_questions == ["q-2", "q-3", "q-4"]

@@ -7,10 +7,11 @@ Competencies and where their scores come from:
     system design   the scenario answers (graded on the level's rubric)
     coding          the coding answer (code or an approach)
     behavioral      the STAR answers
-    communication   every explained answer (not one-word warm-ups): half how it reads
-                    (sentences, not a list of keywords), half how much it says (under 15
-                    words 0.3, under 40 words 0.7, else 1.0), minus 10 when it ran far over
-                    its suggested time
+    communication   every explained answer (not one-word warm-ups), from three parts:
+                    40% how it reads (sentences, not a list of keywords: the grader's prose
+                    factor), 30% how much it says (under 15 words 0.3, under 40 words 0.7,
+                    else 1.0), 30% whether it speaks to the question (its score / 50,
+                    capped at 1); minus 10 when it ran far over its suggested time
 
 A follow-up counts toward its question's competency like any answer; a skipped question
 counts 0 there (and nothing for communication); a question never reached counts nothing.
@@ -171,7 +172,10 @@ class AnswerRecord:
         """This answer's communication score, None when it says nothing about it."""
         if self.status != "answered" or self.one_liner:
             return None
-        value = round_half_up(100 * (0.5 * self.prose + 0.5 * length_factor(self.words)))
+        on_topic = min(1.0, self.score / 50)
+        value = round_half_up(
+            100 * (0.4 * self.prose + 0.3 * length_factor(self.words) + 0.3 * on_topic)
+        )
         if self.far_over:
             value -= FAR_OVER_PENALTY
         return max(0, value)
@@ -316,7 +320,8 @@ def compute(
         detail = f": you covered {'; '.join(best.covered[:2])}" if best and best.covered else ""
         strengths.append(f"{result.name.capitalize()} {result.score} ({result.readout}){detail}")
 
-    # Study plan: the gaps' topics, the furthest below the bar first.
+    # Study plan: the gaps' topics, the one with most answers below the bar first (then the
+    # furthest below it).
     shortfall: dict[str, int] = {}
     counts: dict[str, int] = {}
     for gap in gaps:
@@ -324,7 +329,7 @@ def compute(
         counts[gap.topic] = counts.get(gap.topic, 0) + 1
     plan = [
         f"{TOPICS.get(topic, topic)} (/practice {topic}): {counts[topic]} answer(s) below the bar"
-        for topic in sorted(shortfall, key=lambda t: (-shortfall[t], t))
+        for topic in sorted(shortfall, key=lambda t: (-counts[t], -shortfall[t], t))
     ]
     if not plan and assessed:
         weakest = min(assessed, key=lambda c: ((c.score or 0) - c.bar, c.name))
