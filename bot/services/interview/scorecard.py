@@ -112,6 +112,7 @@ BAR_WORDS: dict[str, dict[str, str]] = {
 FAR_OVER_FACTOR = 2.0
 FAR_OVER_PENALTY = 10
 MAX_GAP_MODEL_ANSWER = 400
+MAX_STRENGTHS = 3
 
 
 def round_half_up(value: float) -> int:
@@ -317,8 +318,9 @@ def compute(
             key=lambda r: r.score,
             default=None,
         )
-        detail = f": you covered {'; '.join(best.covered[:2])}" if best and best.covered else ""
+        detail = f"; covered {', '.join(best.covered[:2])}" if best and best.covered else ""
         strengths.append(f"{result.name.capitalize()} {result.score} ({result.readout}){detail}")
+    strengths = strengths[:MAX_STRENGTHS]
 
     # Study plan: the gaps' topics, the one with most answers below the bar first (then the
     # furthest below it).
