@@ -396,3 +396,18 @@ def test_star_script_is_a_behavioral_answer():
     # The scripted STAR story must grade as one, or the behavioral checks above mean little.
     behavioral = next(q for q in interview_questions() if q.kind.value == "behavioral")
     assert grade(behavioral, STAR, "mid").score >= 70
+
+
+async def test_an_interview_survives_its_follow_up_being_edited_away(core, questions, clock):
+    reply, qid = await depth_question(core, ALICE, questions, "mid", "llm", "short")
+    follow = await core.handle_text(ALICE, MISSING_ONE_POINT[qid])
+    assert "Follow-up" in follow.text
+    # The pack is edited while the interview waits on the follow-up: it has none any more.
+    edited = [replace(q, follow_ups=()) if q.id == qid else q for q in questions]
+    await core.catalog.sync(edited)
+    current = await run(core, ALICE)
+    assert not current.error and "Q2/4 follow-up" in current.title
+    onward = await core.handle_text(ALICE, MISSING_ONE_POINT[qid])
+    assert "Scenario" in onward.title
+    card = await run(core, ALICE, "end")
+    assert card.title == "Interview scorecard" and "- Depth:" in card.text

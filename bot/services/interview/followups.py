@@ -88,3 +88,12 @@ def follow_up_question(question: Question, index: int) -> Question:
         model_answer=follow_up.model_answer,
         key_points=follow_up.key_points,
     )
+
+
+def step_question(question: Question, follow_up: int, index: int | None) -> Question:
+    """What a stored step asks: the question, or its follow-up number `index`. A follow-up
+    that the pack no longer has (edited while the interview was on) falls back to the
+    question itself, so an old interview can always be shown, answered and scored."""
+    if follow_up and index is not None and 0 <= index < len(question.follow_ups):
+        return follow_up_question(question, index)
+    return question

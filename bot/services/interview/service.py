@@ -17,7 +17,7 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services.context import Caller, Resolved, resolve
-from bot.services.interview.followups import follow_up_question, pick_follow_up
+from bot.services.interview.followups import follow_up_question, pick_follow_up, step_question
 from bot.services.interview.plan import (
     FOLLOW_UP_MINUTES,
     LENGTHS,
@@ -220,9 +220,7 @@ class InterviewService:
     async def _question_for(self, uow: UnitOfWork, step: InterviewStep) -> Question:
         question = await uow.questions.get(step.question_id)
         assert question is not None  # a foreign key keeps it
-        if step.follow_up and step.follow_up_index is not None:
-            return follow_up_question(question, step.follow_up_index)
-        return question
+        return step_question(question, step.follow_up, step.follow_up_index)
 
     # -- answers --------------------------------------------------------------------------
 
@@ -281,11 +279,7 @@ class InterviewService:
             result: Grade | None = None
             record: dict[str, object] | None = None
             if answer is not None:
-                asked = (
-                    follow_up_question(question, step.follow_up_index)
-                    if step.follow_up and step.follow_up_index is not None
-                    else question
-                )
+                asked = step_question(question, step.follow_up, step.follow_up_index)
                 result = grade(asked, answer, level)
                 record = _grade_record(result, answer)
             status = "skipped" if answer is None else "answered"
@@ -421,12 +415,9 @@ def _record(step: InterviewStep, question: Question | None) -> AnswerRecord:
     one_liner = False
     if question is not None:
         topic = question.topic
-        if step.follow_up and step.follow_up_index is not None:
-            follow = question.follow_ups[step.follow_up_index]
-            prompt, model = follow.prompt, follow.model_answer
-        else:
-            prompt, model = question.prompt, question.model_answer
-            one_liner = question.kind in (Kind.CHOICE, Kind.SHORT)
+        asked = step_question(question, step.follow_up, step.follow_up_index)
+        prompt, model = asked.prompt, asked.model_answer
+        one_liner = asked.kind in (Kind.CHOICE, Kind.SHORT)
     seconds = (
         int((step.answered_at - step.asked_at).total_seconds())
         if step.answered_at and step.asked_at
