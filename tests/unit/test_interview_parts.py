@@ -155,3 +155,23 @@ def test_questions_without_follow_ups_keep_their_stored_form():
     # No "follow_ups" key unless there are some: old content hashes stay valid.
     plain = next(q for q in interview_questions() if not q.follow_ups)
     assert "follow_ups" not in question_to_dict(plain)
+
+
+def test_a_full_card_of_gaps_fits_a_chat_message():
+    from bot.services.interview.render import scorecard_reply
+
+    long = "x" * 2000
+    records = [
+        record(f"{n}{suffix}", "depth", 5, prompt=long, model_answer=long, missed=(long,) * 3)
+        for n in range(1, 9)
+        for suffix in ("", "f")
+    ]
+    card = compute("senior", "llm", "full", "finished", 8, records)
+    assert len(card.gaps) == 16
+    reply = scorecard_reply(card)
+    assert len(reply.fields) <= 25
+    total = len(reply.text) + sum(len(f.name) + len(f.value) for f in reply.fields)
+    assert total + len(reply.footer or "") + len(reply.title or "") < 6000
+    assert sum(f.name.startswith("Gap · ") for f in reply.fields) == 5
+    also = next(f for f in reply.fields if f.name == "Also below the bar")
+    assert len(also.value.splitlines()) == 11

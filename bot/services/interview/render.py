@@ -12,6 +12,8 @@ from bot.services.interview.scorecard import BAR_WORDS, Scorecard
 from bot.views import Button, Field, Reply
 
 MAX_FIELD = 1000
+MAX_GAP_FIELDS = 5
+MAX_GAP_CHARS = 600
 TRACK_TITLES = {"nlp": "NLP", "llm": "LLM", "ml": "ML", "genai": "GenAI"}
 
 
@@ -91,12 +93,34 @@ def scorecard_reply(card: Scorecard, number: int | None = None, note: str | None
     fields: list[Field] = []
     if card.strengths:
         fields.append(Field("Strengths", clip("\n".join(card.strengths))))
+    # The lowest answers get a field each with their model answer; the rest one line each,
+    # so the whole card stays within what a chat message can carry (Discord: 6,000
+    # characters, 25 fields).
+    worst = sorted(card.gaps, key=lambda g: (g.score - g.bar, g.label))[:MAX_GAP_FIELDS]
     for gap in card.gaps:
+        if gap not in worst:
+            continue
         missed = f"\nMissed: {'; '.join(gap.missed)}" if gap.missed else ""
         fields.append(
             Field(
                 f"Gap · Q{gap.label} {gap.competency} {gap.score}/100 (bar {gap.bar})",
-                clip(f"{gap.prompt}{missed}\nModel answer to revisit: {gap.model_answer}"),
+                clip(
+                    f"{gap.prompt}{missed}\nModel answer to revisit: {gap.model_answer}",
+                    MAX_GAP_CHARS,
+                ),
+            )
+        )
+    others = [g for g in card.gaps if g not in worst]
+    if others:
+        fields.append(
+            Field(
+                "Also below the bar",
+                clip(
+                    "\n".join(
+                        f"Q{g.label} {g.competency} {g.score}/100: {clip(g.prompt, 80)}"
+                        for g in others
+                    )
+                ),
             )
         )
     if card.study_plan:
