@@ -12,7 +12,8 @@ from tests.interview_script import INTERVIEW_PACKS
 # Whatever questions are drawn, eight answers cover four questions and a follow-up after
 # each; lines left over once the scorecard is out fall to the quiz, which says so.
 ANSWERS = [
-    "Attention lets each token weigh every other token, so the model sees the whole context.",
+    # The warm-up may be multiple choice: a letter is an answer to any kind of question.
+    "A",
     "I would start from a pretrained model, fine-tune it on labelled examples with LoRA to "
     "keep memory low, and evaluate on a held-out set with the metric the task needs.",
     "I would classify intents, call backend APIs for orders, use retrieval for policy "

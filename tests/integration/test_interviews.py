@@ -329,7 +329,8 @@ async def test_roster_shows_interviews_and_join_says_so(core, clock, questions):
 
 async def test_below_the_bar_answers_get_practice_cards_and_forget_me_deletes(core, questions):
     first = await run(core, ALICE, "start", "mid", "llm", "short")
-    await core.handle_text(ALICE, "no idea")  # the warm-up, well below the bar
+    # The warm-up, well below the bar: a wrong letter for the choice one, wrong for the other.
+    await core.handle_text(ALICE, "B")
     card = await run(core, ALICE, "end")
     _, closed, steps = await stored_interview(core, ALICE)
     gap_ids = closed[-1].scorecard["card_questions"]
@@ -411,3 +412,15 @@ async def test_an_interview_survives_its_follow_up_being_edited_away(core, quest
     assert "Scenario" in onward.title
     card = await run(core, ALICE, "end")
     assert card.title == "Interview scorecard" and "- Depth:" in card.text
+
+
+async def test_an_unreadable_choice_answer_is_asked_again_not_scored(any_core, questions):
+    # Only the choice warm-up is left, so the interview must open with it.
+    await any_core.catalog.sync([q for q in questions if q.id != "iv-llms-context-window"])
+    first = await run(any_core, ALICE, "start", "mid", "llm", "short")
+    assert first.choices and first.answer_action == f"{first.answer_action.rsplit(':', 1)[0]}:1"
+    again = await any_core.handle_text(ALICE, "I think it is about creativity, mostly.")
+    assert again.error and "Answer with a letter (A-B)" in again.text
+    assert "Q1/4" in (await run(any_core, ALICE)).title
+    onward = await any_core.act(ALICE, f"{first.answer_action}:A")
+    assert "Q2/4" in onward.title

@@ -134,7 +134,8 @@ def scorecard_reply(card: Scorecard, number: int | None = None, note: str | None
         )
     if card.time_notes:
         fields.append(Field("Time", clip("\n".join(card.time_notes))))
-    followed = f", {card.follow_ups} of them follow-ups" if card.follow_ups else ""
+    plural = "s" if card.follow_ups != 1 else ""
+    followed = f" ({card.follow_ups} follow-up{plural})" if card.follow_ups else ""
     stopped = " (ended early)" if card.status == "ended" else ""
     title = "Interview scorecard" + (f" #{number}" if number is not None else "")
     return Reply(

@@ -43,8 +43,9 @@ from bot.services.interview.scorecard import AnswerRecord, Scorecard, compute
 from bot.services.practice import PracticeService
 from bot.services.quiz import answer_problem
 from bot.services.scoring import grade
+from bot.services.scoring.choice import pick as pick_option
 from bot.services.scoring.keypoints import AnswerIndex, prose_factor
-from bot.views import Reply, error
+from bot.views import LETTERS, Reply, error
 
 USAGE = (
     "Use /interview start [level] [track] [length], /interview (the current question), "
@@ -280,6 +281,13 @@ class InterviewService:
             record: dict[str, object] | None = None
             if answer is not None:
                 asked = step_question(question, step.follow_up, step.follow_up_index)
+                if asked.kind is Kind.CHOICE and pick_option(asked, answer) is None:
+                    # Not a reading of any option: ask again rather than score it 0.
+                    return error(
+                        "Answer with a letter (A-"
+                        f"{LETTERS[len(asked.choices) - 1]}) or the option text; the question "
+                        "is still waiting. /interview skip to pass."
+                    )
                 result = grade(asked, answer, level)
                 record = _grade_record(result, answer)
             status = "skipped" if answer is None else "answered"
