@@ -61,9 +61,7 @@ def test_an_interview_resumes_after_a_restart(tmp_path):
     for pack in Path(INTERVIEW_PACKS).glob("*.yaml"):
         shutil.copy(pack, content / f"interview-{pack.name}")
     data = tmp_path / "data"
-    first = run_console(
-        "/as alice\n/interview start mid llm short\ncontext window\n", data, content
-    )
+    first = run_console("/as alice\n/interview start mid llm short\nA\n", data, content)
     assert first.returncode == 0, first.stderr
     assert "Q2/4 · Technical depth" in first.stdout
     second = run_console(
