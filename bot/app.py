@@ -11,6 +11,7 @@ from bot.services.catalog import CatalogService
 from bot.services.cohorts import CohortService
 from bot.services.confirm import Confirmations, confirm_action, reads_as
 from bot.services.context import Caller, clean_args, clean_caller
+from bot.services.interview import InterviewService
 from bot.services.leaderboard import LeaderboardService
 from bot.services.practice import PracticeService
 from bot.services.privacy import PrivacyService
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 MAX_ACTION_CHARS = 200
 UNREADABLE_ACTION = "That button is not one I know any more. Try /help."
+NO_INTERVIEWS = "Mock interviews are not available here."
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Prepbot:
     practice: PracticeService | None = None
     settings: SettingsService | None = None
     confirmations: Confirmations = field(default_factory=Confirmations)
+    interview: InterviewService | None = None
 
     async def handle(self, caller: Caller, name: str, args: Sequence[str] = ()) -> Reply:
         """Run catalogue command `name` for `caller`."""
@@ -76,6 +79,10 @@ class Prepbot:
             return await self.catalog.topics(caller)
         if name == "cohort":
             return await self.cohorts.command(caller, args)
+        if name == "interview":
+            if self.interview is None:
+                return error(NO_INTERVIEWS)
+            return await self.interview.command(caller, args)
         if name == "my-data":
             return await self.privacy.my_data(caller, args)
         if name == "forget-me":
@@ -98,8 +105,10 @@ class Prepbot:
         Actions are `name[:arg[:arg]]`: `answer:QID:LETTER` (a choice button) or
         `answer:QID` with `text` (a free-text form) answer the member's pending quiz
         question; `qotd:answer:POST[:LETTER]` (or with `text`) answers a question of the
-        day; anything else is a catalogue command with its arguments (`rate:good:42`,
-        `forget-me:confirm`, `quiz`). A malformed action gets a message, never an error.
+        day; `interview:answer:ID:STEP[:LETTER]` (or with `text`) answers step STEP of
+        interview ID while it is still waiting; anything else is a catalogue command with
+        its arguments (`rate:good:42`, `forget-me:confirm`, `quiz`). A malformed action
+        gets a message, never an error.
         """
         if not action or len(action) > MAX_ACTION_CHARS:
             return error(UNREADABLE_ACTION)
@@ -118,6 +127,13 @@ class Prepbot:
                 return error(UNREADABLE_ACTION)
             answer = args[2] if len(args) == 3 else (text or "")
             return await self.qotd.answer(caller, answer, int(args[1]))
+        if name == "interview" and args[:1] == ["answer"]:
+            if self.interview is None:
+                return error(NO_INTERVIEWS)
+            if len(args) not in (3, 4) or not args[1].isdigit() or not args[2]:
+                return error(UNREADABLE_ACTION)
+            answer = args[3] if len(args) == 4 else (text or "")
+            return await self.interview.submit(caller, int(args[1]), args[2], answer)
         if name not in BY_NAME:
             return error(UNREADABLE_ACTION)
         # A pressed button settles any confirmation still waiting for a typed yes, so a
@@ -146,6 +162,12 @@ class Prepbot:
             routed = await self.qotd.answer_pending(caller, line)
             if routed is not None:
                 return routed
+        if self.interview is not None:
+            # An active interview takes the line unless a quiz question was asked after
+            # the interview's current one (then the line answers that newer question).
+            answered = await self.interview.answer_pending(caller, line)
+            if answered is not None:
+                return answered
         if reads_as(line) == "yes" and not await self.quiz.has_pending(caller):
             return error(
                 "Nothing is waiting for a yes (a confirmation lasts a few minutes). Run the "

@@ -18,6 +18,7 @@ from bot.ports import ChatPort, Clock, SyncReport, SystemClock, UnitOfWorkFactor
 from bot.scheduling import QotdJobs, Scheduler
 from bot.services.catalog import CatalogService
 from bot.services.cohorts import CohortService
+from bot.services.interview import InterviewService
 from bot.services.leaderboard import LeaderboardService
 from bot.services.practice import PracticeService
 from bot.services.privacy import PrivacyService
@@ -90,6 +91,7 @@ def build_core(
         ),
         practice=practice,
         settings=SettingsService(uow, clock),
+        interview=InterviewService(uow, clock, rng, practice),
     )
 
 

@@ -74,6 +74,18 @@ COMMANDS: tuple[Command, ...] = (
         (Option("action", "list | join NAME | leave NAME | create NAME [START] [END] | ..."),),
     ),
     Command(
+        "interview",
+        "A private mock interview with follow-ups and a scorecard: start [level] [track] "
+        "[length]; no argument shows the current question; skip, end, history, show N.",
+        (
+            Option(
+                "action",
+                "start [junior|mid|senior] [nlp|llm|ml|genai] [short|standard|full] | skip | "
+                "end | history | show N",
+            ),
+        ),
+    ),
+    Command(
         "my-data",
         "See what prepbot keeps about you; `export` hands it all over as a JSON file.",
         (Option("export", "export: everything, as a JSON attachment"),),

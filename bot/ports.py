@@ -594,6 +594,113 @@ class QotdRepository(Protocol):
     async def answers(self, post_id: int) -> list[QotdAnswer]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Interview:
+    """A member's mock interview (bot.services.interview). `status` is active, finished
+    (every question asked) or ended (the member stopped early); `scorecard` is the computed
+    scorecard's JSON and `readout` its one-line summary, both set when it stops."""
+
+    id: int
+    community_id: int
+    member_id: int
+    level: str
+    track: str
+    length: str
+    status: str
+    started_at: datetime
+    level_source: str = "chosen"
+    finished_at: datetime | None = None
+    scorecard: dict[str, Any] | None = None
+    readout: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewStep:
+    """One question of an interview: main question `number` (from 1) when `follow_up` is
+    0, or the follow-up asked after it when 1 (`follow_up_index` picks which of the
+    question's follow-ups). status: planned -> asked -> answered | skipped."""
+
+    interview_id: int
+    number: int
+    follow_up: int
+    section: str
+    question_id: str
+    suggested_seconds: int
+    status: str = "planned"
+    follow_up_index: int | None = None
+    asked_at: datetime | None = None
+    answered_at: datetime | None = None
+    answer: str | None = None
+    grade: dict[str, Any] | None = None
+
+    @property
+    def label(self) -> str:
+        """How actions name the step: "3" for question 3, "3f" for its follow-up."""
+        return f"{self.number}f" if self.follow_up else str(self.number)
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewTally:
+    """What a cohort roster shows of a member's interviews."""
+
+    finished: int
+    latest_readout: str | None
+
+
+class InterviewRepository(Protocol):
+    async def start(self, interview: Interview, steps: Sequence[InterviewStep]) -> int | None:
+        """Store a new active interview (its id is assigned) with its planned steps; None,
+        and nothing stored, when the member already has an active one."""
+        ...
+
+    async def active(self, member_id: int) -> Interview | None: ...
+
+    async def get(self, interview_id: int) -> Interview | None: ...
+
+    async def steps(self, interview_id: int) -> list[InterviewStep]:
+        """The interview's steps in order: by number, a follow-up after its question."""
+        ...
+
+    async def add_step(self, step: InterviewStep) -> None: ...
+
+    async def mark_asked(
+        self, interview_id: int, number: int, follow_up: int, at: datetime
+    ) -> None:
+        """Set the step asked at `at` unless it already was (showing it again keeps the
+        first time)."""
+        ...
+
+    async def settle(
+        self,
+        step: InterviewStep,
+        status: str,
+        at: datetime,
+        answer: str | None,
+        grade: dict[str, Any] | None,
+    ) -> bool:
+        """Answer or skip a step that is still waiting (planned or asked); False, and
+        nothing changed, when it no longer waits (a double submit)."""
+        ...
+
+    async def finish(
+        self, interview_id: int, status: str, at: datetime, scorecard: dict[str, Any], readout: str
+    ) -> bool:
+        """Close an active interview with its scorecard; False when it was not active."""
+        ...
+
+    async def history(self, member_id: int) -> list[Interview]:
+        """The member's closed interviews, oldest first."""
+        ...
+
+    async def recent_questions(self, member_id: int, interviews: int) -> set[str]:
+        """Questions asked in the member's latest `interviews` interviews (any status)."""
+        ...
+
+    async def tallies(self, member_ids: Sequence[int]) -> dict[int, InterviewTally]:
+        """Per member with closed interviews: how many, and the latest one's readout."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `async with uow:` commits on success, rolls back on error."""
 
@@ -632,6 +739,9 @@ class UnitOfWork(Protocol):
 
     @property
     def cards(self) -> CardRepository: ...
+
+    @property
+    def interviews(self) -> InterviewRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -26,7 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.content.topics import TOPICS
-from bot.domain import Choice, KeyPoint, Kind, Question, StarRubric
+from bot.domain import Choice, FollowUp, FollowUpTrigger, KeyPoint, Kind, Question, StarRubric
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_PROMPT = 2000
@@ -65,6 +65,39 @@ class StarSpec(_Strict):
     strong_signals: list[str] = Field(default_factory=list)
 
 
+class FollowUpSpec(_Strict):
+    """A follow-up an interviewer asks after the main answer (see `FollowUpTrigger`).
+
+    `trigger: missed` with `about` the text of one of the question's key points (in
+    `key_points` or any level's rubric): asked when the answer misses that point or states
+    it wrongly. `trigger: trade-off` (no `about`): asked of senior candidates whose answer
+    covered the core points.
+    """
+
+    trigger: FollowUpTrigger
+    about: str = Field(default="", max_length=300)
+    prompt: str = Field(min_length=5, max_length=MAX_PROMPT)
+    key_points: list[KeyPointSpec] = Field(min_length=1)
+    model_answer: str = Field(min_length=1, max_length=MAX_TEXT)
+
+    @model_validator(mode="after")
+    def _about_fits_trigger(self) -> FollowUpSpec:
+        if self.trigger is FollowUpTrigger.MISSED and not self.about:
+            raise ValueError("about: a `missed` follow-up names the key point it probes")
+        if self.trigger is FollowUpTrigger.TRADE_OFF and self.about:
+            raise ValueError("about: a `trade-off` follow-up probes no key point")
+        return self
+
+    def to_domain(self) -> FollowUp:
+        return FollowUp(
+            prompt=self.prompt,
+            trigger=self.trigger,
+            about=self.about,
+            key_points=tuple(KeyPoint(p.text, tuple(p.synonyms)) for p in self.key_points),
+            model_answer=self.model_answer,
+        )
+
+
 class QuestionSpec(_Strict):
     id: str
     kind: Kind
@@ -81,6 +114,7 @@ class QuestionSpec(_Strict):
     rubrics: dict[LevelName, list[KeyPointSpec]] = Field(default_factory=dict)
     star: StarSpec | None = None
     reference_solution: str | None = Field(default=None, max_length=MAX_TEXT)
+    follow_ups: list[FollowUpSpec] = Field(default_factory=list, max_length=5)
     tags: list[str] = Field(default_factory=list)
     source: str = ""
     seed: str | None = None
@@ -130,6 +164,18 @@ class QuestionSpec(_Strict):
         for rubric_level in self.rubrics:
             if rubric_level not in self.askable:
                 raise ValueError(f"rubrics: level {rubric_level} is not in levels")
+        if self.follow_ups and kind in (Kind.CHOICE, Kind.SHORT):
+            raise ValueError("follow_ups: only open, scenario, coding and behavioral questions")
+        points = {p.text.casefold() for p in self.key_points}
+        for rubric in self.rubrics.values():
+            points.update(p.text.casefold() for p in rubric)
+        for follow_up in self.follow_ups:
+            if follow_up.trigger is FollowUpTrigger.MISSED and (
+                follow_up.about.casefold() not in points
+            ):
+                raise ValueError(
+                    f"follow_ups: {follow_up.about[:60]!r} is not one of the question's key points"
+                )
         return self
 
     @property
@@ -169,6 +215,7 @@ class QuestionSpec(_Strict):
                 else None
             ),
             reference_solution=self.reference_solution,
+            follow_ups=tuple(f.to_domain() for f in self.follow_ups),
             tags=tuple(self.tags),
             source=self.source,
             seed=self.seed,

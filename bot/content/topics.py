@@ -22,3 +22,27 @@ TOPICS: dict[str, str] = {
     # Questions a community imports itself land here unless they name a topic above.
     "custom": "Community questions",
 }
+
+# Interview tracks (`/interview start [level] [track]`): the topics each kind of role is
+# questioned on, most central first. Scenario questions come from these and from
+# system-design; coding and behavioral questions are shared by every track.
+TRACKS: dict[str, tuple[str, ...]] = {
+    "nlp": (
+        "nlp-basics",
+        "embeddings",
+        "sequence-models",
+        "transformers",
+        "deep-learning",
+        "statistics",
+    ),
+    "llm": ("llms", "transformers", "fine-tuning", "training", "deployment", "llm-frameworks"),
+    "ml": ("ml-foundations", "statistics", "deep-learning", "training", "deployment", "python"),
+    "genai": (
+        "llms",
+        "llm-frameworks",
+        "databases",
+        "embeddings",
+        "fine-tuning",
+        "responsible-ai",
+    ),
+}

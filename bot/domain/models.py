@@ -71,6 +71,36 @@ class StarRubric:
     strong_signals: tuple[str, ...] = ()
 
 
+class FollowUpTrigger(enum.StrEnum):
+    """What makes an interviewer ask a follow-up after the main answer.
+
+    A trigger names what it reacts to in `FollowUp.about`: MISSED names the text of one of
+    the question's key points (asked when the answer missed it, or stated it wrongly);
+    TRADE_OFF needs no `about` and is asked of senior candidates whose answer left no core
+    point to chase. A misconception trigger (`about` naming one of a question's
+    misconceptions) slots in beside these once questions carry misconceptions.
+    """
+
+    MISSED = "missed"
+    TRADE_OFF = "trade-off"
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """One targeted follow-up question, graded like any open answer by its key points."""
+
+    prompt: str
+    trigger: FollowUpTrigger
+    key_points: tuple[KeyPoint, ...]
+    model_answer: str
+    about: str = ""
+
+    def fires_on(self, point_text: str) -> bool:
+        return self.trigger is FollowUpTrigger.MISSED and (
+            self.about.casefold() == point_text.casefold()
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Question:
     id: str
@@ -88,6 +118,7 @@ class Question:
     rubrics: dict[str, tuple[KeyPoint, ...]] = field(default_factory=dict)
     star: StarRubric | None = None
     reference_solution: str | None = None
+    follow_ups: tuple[FollowUp, ...] = ()
     tags: tuple[str, ...] = ()
     source: str = ""
     seed: str | None = None

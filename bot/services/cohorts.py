@@ -43,6 +43,9 @@ class RosterLine:
     streak: int
     strongest: str | None
     weakest: str | None
+    # Mock interviews: how many the member finished and the latest one's readout.
+    interviews: int = 0
+    interview_readout: str | None = None
 
     @property
     def accuracy(self) -> float:
@@ -143,6 +146,8 @@ def roster_csv(cohort: Cohort, lines: Sequence[RosterLine]) -> str:
             "streak",
             "strongest_topic",
             "weakest_topic",
+            "interviews",
+            "latest_interview",
         ]
     )
     for line in lines:
@@ -157,6 +162,8 @@ def roster_csv(cohort: Cohort, lines: Sequence[RosterLine]) -> str:
                 line.streak,
                 line.strongest or "",
                 line.weakest or "",
+                line.interviews,
+                line.interview_readout or "",
             ]
         )
     return out.getvalue()
@@ -264,7 +271,18 @@ class CohortService:
             progress = await uow.attempts.progress(member.id)
             if progress is not None:
                 streaks[member.id] = live_streak(progress, today)
-        return roster_lines(members, attempts, streaks)
+        lines = roster_lines(members, attempts, streaks)
+        tallies = await uow.interviews.tallies(member_ids)
+        return [
+            replace(
+                line,
+                interviews=tallies[line.member.id].finished,
+                interview_readout=tallies[line.member.id].latest_readout,
+            )
+            if line.member.id in tallies
+            else line
+            for line in lines
+        ]
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -320,7 +338,9 @@ class CohortService:
             return Reply(text=f"You are already in {cohort.name}.")
         await uow.leaderboard.rebuild_cohort(cohort)
         return Reply(
-            text=f"You joined {cohort.name}. Your answers between its dates count on its board."
+            text=f"You joined {cohort.name}. Your answers between its dates count on its board. "
+            "Its instructors' roster also shows how many mock interviews you did and your "
+            "latest interview readout (never your answers)."
         )
 
     async def _leave(
@@ -400,6 +420,11 @@ class CohortService:
             f"{line.accuracy:.0%} correct, streak {line.streak}"
             + (f", strongest {line.strongest}" if line.strongest else "")
             + (f", weakest {line.weakest}" if line.weakest else "")
+            + (
+                f", {line.interviews} interview(s), latest {line.interview_readout}"
+                if line.interviews
+                else ", no interviews"
+            )
             for line in lines
         )
         return Reply(

@@ -194,6 +194,44 @@ class PracticeService:
         await work.cards.put_many(list(reviewed_cards.values()))
         return [rate_buttons(attempt.id) for attempt in attempts]
 
+    async def review_scores(
+        self,
+        work: UnitOfWork,
+        member_id: int,
+        community_id: int,
+        scores: Sequence[tuple[str, int]],
+        at: datetime,
+    ) -> list[PracticeCard]:
+        """Review the member's card for each (question id, score) at `at`, rated from the
+        score, in `work`'s transaction: answers that are not attempts (a mock interview's)
+        schedule practice without touching points. No attempt backs these reviews, so
+        `/rate` leaves them alone."""
+        moment = at.astimezone(UTC)
+        keys = [(member_id, question_id) for question_id, _ in scores]
+        cards = await work.cards.get_many(keys)
+        reviewed_cards: dict[tuple[int, str], PracticeCard] = {}
+        for offset, ((question_id, score), key) in enumerate(zip(scores, keys, strict=True)):
+            existing = reviewed_cards.get(key) or cards.get(key)
+            card = (
+                Card.from_dict(existing.card)  # type: ignore[arg-type]
+                if existing
+                else Card(card_id=int(moment.timestamp() * 1000) + offset, due=moment)
+            )
+            rating = rating_for_score(score)
+            reviewed, _ = self.scheduler.review_card(card, rating, moment)
+            reviewed_cards[key] = _record(
+                member_id,
+                question_id,
+                community_id,
+                reviewed,
+                attempt_id=None,
+                before=card,
+                rating=rating,
+                self_rated=False,
+            )
+        await work.cards.put_many(list(reviewed_cards.values()))
+        return list(reviewed_cards.values())
+
     # -- /practice --------------------------------------------------------------------
 
     async def practice(self, caller: Caller, args: Sequence[str] = ()) -> Reply:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from bot.domain import Role
-from bot.ports import AttemptSummary, Clock, PendingQuestion, UnitOfWorkFactory
+from bot.ports import AttemptSummary, Clock, Interview, PendingQuestion, UnitOfWorkFactory
 from bot.services.context import Caller, Resolved, resolve
 from bot.services.roles import PermissionDenied, community_role, require
 from bot.views import Button, Field, Reply, error
@@ -37,8 +37,12 @@ class PrivacyService:
             cohorts = await uow.cohorts.of_member(who.member.id)
             pending = await uow.pending.get(who.member.id)
             cards = await uow.cards.for_member(who.member.id)
+            interviews = await uow.interviews.history(who.member.id)
+            ongoing = await uow.interviews.active(who.member.id)
         if wanted == "export":
-            return self._export(who, attempts, [c.name for c in cohorts], pending, len(cards))
+            return self._export(
+                who, attempts, [c.name for c in cohorts], pending, len(cards), interviews
+            )
         recent = attempts[-RECENT:]
         count = len(attempts)
         fields = [
@@ -49,6 +53,11 @@ class PrivacyService:
             ),
             Field("Cohorts", ", ".join(c.name for c in cohorts) or "none"),
             Field("Waiting question", pending.question_id if pending else "none"),
+            Field(
+                "Mock interviews",
+                f"{len(interviews)} finished with their answers and scorecards"
+                + ("; one in progress" if ongoing else ""),
+            ),
         ]
         for attempt in reversed(recent):
             fields.append(
@@ -78,6 +87,7 @@ class PrivacyService:
         cohorts: Sequence[str],
         pending: PendingQuestion | None,
         cards: int,
+        interviews: Sequence[Interview],
     ) -> Reply:
         data = {
             "exported_at": self.clock.now().isoformat(),
@@ -99,6 +109,19 @@ class PrivacyService:
                     "counted": a.counted,
                 }
                 for a in attempts
+            ],
+            "interviews": [
+                {
+                    "level": i.level,
+                    "track": i.track,
+                    "length": i.length,
+                    "status": i.status,
+                    "started_at": i.started_at.isoformat(),
+                    "finished_at": i.finished_at.isoformat() if i.finished_at else None,
+                    "readout": i.readout,
+                    "scorecard": i.scorecard,
+                }
+                for i in interviews
             ],
         }
         text = json.dumps(data, ensure_ascii=False, indent=2)

@@ -6,14 +6,36 @@ import hashlib
 import json
 from typing import Any
 
-from bot.domain import Choice, KeyPoint, Kind, Question, StarRubric
+from bot.domain import Choice, FollowUp, FollowUpTrigger, KeyPoint, Kind, Question, StarRubric
 
 
 def _points(points: tuple[KeyPoint, ...]) -> list[dict[str, Any]]:
     return [{"text": p.text, "synonyms": list(p.synonyms)} for p in points]
 
 
+def _follow_ups(question: Question) -> list[dict[str, Any]]:
+    return [
+        {
+            "trigger": f.trigger.value,
+            "about": f.about,
+            "prompt": f.prompt,
+            "key_points": _points(f.key_points),
+            "model_answer": f.model_answer,
+        }
+        for f in question.follow_ups
+    ]
+
+
 def question_to_dict(question: Question) -> dict[str, Any]:
+    data = _question_dict(question)
+    # Only when present, so a question without follow-ups keeps the content hash it had
+    # before follow-ups existed (no needless re-sync of every stored question).
+    if question.follow_ups:
+        data["follow_ups"] = _follow_ups(question)
+    return data
+
+
+def _question_dict(question: Question) -> dict[str, Any]:
     return {
         "id": question.id,
         "prompt": question.prompt,
@@ -83,6 +105,16 @@ def question_from_dict(data: dict[str, Any], community_id: int | None = None) ->
             else None
         ),
         reference_solution=data.get("reference_solution"),
+        follow_ups=tuple(
+            FollowUp(
+                prompt=f["prompt"],
+                trigger=FollowUpTrigger(f["trigger"]),
+                about=f.get("about", ""),
+                key_points=points(f.get("key_points", [])),
+                model_answer=f.get("model_answer", ""),
+            )
+            for f in data.get("follow_ups", ())
+        ),
         tags=tuple(data.get("tags", ())),
         source=data.get("source", ""),
         seed=data.get("seed"),

@@ -41,6 +41,7 @@ from bot.ports import (
     TopicCount,
 )
 from bot.storage.codec import content_hash, question_from_dict, question_to_dict
+from bot.storage.interviews import SqlInterviewRepository
 from bot.storage.tables import (
     AttemptRow,
     Base,
@@ -293,6 +294,7 @@ class SqlMemberRepository:
         # keep that true even where foreign keys are not enforced.
         await lock_members_by_id(self.session, [member_id])
         await remove_board_rows(self.session, BoardTotalRow.member_id == member_id)
+        await SqlInterviewRepository(self.session).delete_member(member_id)
         for table in (
             MemberTotalRow,
             AttemptRow,

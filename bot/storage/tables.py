@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -429,3 +430,57 @@ class PracticeCardRow(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     self_rated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class InterviewRow(Base):
+    """A member's mock interview. At most one active per member (a partial unique index:
+    the database itself refuses a second, even from a racing request or process); closed
+    ones keep their scorecard JSON and one-line readout for history and rosters."""
+
+    __tablename__ = "interviews"
+    __table_args__ = (
+        Index(
+            "uq_interviews_active_member",
+            "member_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index("ix_interviews_member_started", "member_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    level: Mapped[str] = mapped_column(String(8))
+    level_source: Mapped[str] = mapped_column(String(10), default="chosen")
+    track: Mapped[str] = mapped_column(String(10))
+    length: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    scorecard: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    readout: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class InterviewStepRow(Base):
+    """One question of an interview: main question `number`, or (follow_up = 1) the
+    follow-up asked after it. Planned steps are stored when the interview starts, so a
+    restart resumes exactly where the member was."""
+
+    __tablename__ = "interview_steps"
+
+    interview_id: Mapped[int] = mapped_column(
+        ForeignKey("interviews.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follow_up: Mapped[int] = mapped_column(Integer, primary_key=True)
+    section: Mapped[str] = mapped_column(String(12))
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"))
+    follow_up_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    suggested_seconds: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    grade: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

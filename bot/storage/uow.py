@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.storage.interviews import SqlInterviewRepository
 from bot.storage.repositories import (
     SqlAttemptRepository,
     SqlCardRepository,
@@ -40,6 +41,7 @@ class SqlAlchemyUnitOfWork:
     subscriptions: SqlSubscriptionRepository
     qotd: SqlQotdRepository
     cards: SqlCardRepository
+    interviews: SqlInterviewRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -60,6 +62,7 @@ class SqlAlchemyUnitOfWork:
         self.subscriptions = SqlSubscriptionRepository(session)
         self.qotd = SqlQotdRepository(session)
         self.cards = SqlCardRepository(session)
+        self.interviews = SqlInterviewRepository(session)
         await session.begin()
         return self
 

@@ -32,6 +32,8 @@ from bot.ports import (
     BoardKey,
     ChannelGone,
     ChatError,
+    Interview,
+    InterviewStep,
     MemberProgress,
     NewAttempt,
     NewQotdPost,
@@ -51,6 +53,7 @@ from bot.ports import (
 )
 from bot.storage.codec import content_hash, question_to_dict
 from bot.storage.repositories import next_streak
+from bot.testing.interviews import FakeInterviewRepository
 from bot.views import Reply
 
 
@@ -103,6 +106,8 @@ class InMemoryStore:
     qotd_reveal_claims: dict[int, datetime] = field(default_factory=dict)
     qotd_answers: dict[tuple[int, int], QotdAnswer] = field(default_factory=dict)
     cards: dict[tuple[int, str], PracticeCard] = field(default_factory=dict)
+    interviews: dict[int, Interview] = field(default_factory=dict)
+    interview_steps: dict[tuple[int, int, int], InterviewStep] = field(default_factory=dict)
     next_id: dict[str, int] = field(default_factory=dict)
 
     def new_id(self, kind: str) -> int:
@@ -234,6 +239,7 @@ class FakeMemberRepository(_Repo):
         store.left.pop(member_id, None)
         for key in [k for k in store.cards if k[0] == member_id]:
             del store.cards[key]
+        FakeInterviewRepository(self._uow).delete_member(member_id)
         for members in store.cohort_members.values():
             members.discard(member_id)
         for cohort_id, cohort in list(store.cohorts.items()):
@@ -787,6 +793,7 @@ class FakeUnitOfWork:
         self.subscriptions = FakeSubscriptionRepository(self)
         self.qotd = FakeQotdRepository(self)
         self.cards = FakeCardRepository(self)
+        self.interviews = FakeInterviewRepository(self)
 
     async def __aenter__(self) -> Self:
         self.working = copy.deepcopy(self.store)

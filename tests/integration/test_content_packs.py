@@ -34,3 +34,21 @@ def test_stats_show_topic_by_level_and_kinds(capsys):
     assert f"{len(questions)} questions" in out
     assert f"choice {kinds['choice']}" in out
     assert "junior" in out.splitlines()[0]
+
+
+def test_every_follow_up_is_answered_by_its_own_model_answer():
+    # A follow-up's model answer must grade as correct against its own key points, or the
+    # follow-up's grading is broken. Also: follow-ups exist where interviews draw from.
+    from bot.services.interview.followups import follow_up_question
+    from bot.services.scoring import grade
+
+    questions = load_packs(CONTENT).questions
+    weak = []
+    for question in questions:
+        for index, follow_up in enumerate(question.follow_ups):
+            result = grade(follow_up_question(question, index), follow_up.model_answer)
+            if result.score < 70:
+                weak.append(f"{question.id}[{index}] {result.score}: {result.missed}")
+    assert not weak, "\n".join(weak)
+    followed = [q for q in questions if q.follow_ups]
+    assert len(followed) >= 100

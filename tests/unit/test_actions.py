@@ -87,3 +87,32 @@ async def test_new_buttons_route_through_act(fake_core):
     assert [b.action for b in asked.buttons] == ["forget-member:alice:confirm"]
     gone = await fake_core.act(admin(), asked.buttons[0].action)
     assert "Deleted alice's data" in gone.text
+
+
+async def test_interview_answer_action_carries_text_or_a_letter(fake_core):
+    from tests.interview_script import ANSWERS, asked, interview_questions
+
+    questions = interview_questions()
+    await fake_core.catalog.sync(questions)
+    first = await fake_core.handle(member(), "interview", ["start", "mid", "llm", "short"])
+    question, _ = asked(first, questions)
+    assert first.private and first.answer_action == "interview:answer:1:1"
+    if first.choices:
+        # A choice warm-up: lettered buttons act as `interview:answer:ID:STEP:LETTER`.
+        second = await fake_core.act(member(), f"{first.answer_action}:A")
+    else:
+        assert first.wants_text_answer
+        second = await fake_core.act(member(), first.answer_action, text=ANSWERS[question.id])
+    assert "Q2/4" in second.title and second.answer_action == "interview:answer:1:2"
+    # The same button again, a forged step, garbage: each refused, nothing changes.
+    for action in (first.answer_action, "interview:answer:1:9", "interview:answer:x:2"):
+        reply = await fake_core.act(member(), action, text="an answer")
+        assert reply.error, action
+    for action in ("interview:answer", "interview:answer:1", "interview:answer:1:2:A:B"):
+        assert (await fake_core.act(member(), action)).error, action
+    # Skip and end are catalogue actions on the question's buttons.
+    assert [b.action for b in second.buttons] == ["interview:skip", "interview:end"]
+    skipped = await fake_core.act(member(), "interview:skip")
+    assert skipped.text.startswith("Skipped.")
+    ended = await fake_core.act(member(), "interview:end")
+    assert ended.title == "Interview scorecard" and ended.private
