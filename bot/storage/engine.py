@@ -91,6 +91,27 @@ async def migrate(engine: AsyncEngine, revision: str = "heads") -> None:
     def _upgrade(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), revision)
 
-    async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+    if engine.dialect.name != "sqlite":
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade)
+        log.info("database schema is at %s", revision)
+        return
+    async with engine.connect() as connection:
+        # Batch migrations rebuild a table on SQLite (copy, drop, rename). With foreign
+        # keys on, dropping the old parent table cascades deletes into its children, so
+        # they are off for the migration. SQLite ignores the pragma inside a transaction:
+        # it is set on the driver's connection before the migration's transaction begins.
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        await driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            async with connection.begin():
+                await connection.run_sync(_upgrade)
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    # Rolled back: a migration that leaves dangling references is a bug.
+                    raise RuntimeError(f"migration left {len(broken)} broken references")
+        finally:
+            await driver.execute("PRAGMA foreign_keys=ON")
     log.info("database schema is at %s", revision)

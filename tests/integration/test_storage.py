@@ -168,3 +168,37 @@ async def test_the_0006_migration_keeps_every_row(database_url):
         assert row[0] == "Europe/Paris" and bool(row[1]) is True
     finally:
         await engine.dispose()
+
+
+async def test_every_upgrade_path_keeps_child_rows(database_url):
+    """Batch migrations rebuild a table on SQLite (copy, drop, rename); with foreign keys
+    on, dropping the old `communities` cascaded deletes into every member. `migrate` turns
+    foreign keys off for the migration and checks them after, so rows survive."""
+    from bot.storage.engine import create_engine
+
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine, "0002")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO communities (id, platform, external_id, name, timezone, "
+                    "created_at) VALUES (1, 'discord', 'g', 'g', 'UTC', '2026-01-05 09:00:00')"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO members (id, community_id, external_id, display_name, "
+                    "created_at) VALUES (1, 1, 'ann', 'Ann', '2026-01-05 09:00:00')"
+                )
+            )
+        await migrate(engine)
+        async with engine.connect() as conn:
+            members = (await conn.execute(text("SELECT COUNT(*) FROM members"))).scalar()
+            if engine.dialect.name == "sqlite":
+                # The bot's own connections still enforce foreign keys afterwards.
+                enforced = (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+                assert enforced == 1
+        assert members == 1
+    finally:
+        await engine.dispose()
