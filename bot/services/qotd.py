@@ -760,6 +760,37 @@ class QotdService:
             return error("Answers for that question of the day have closed.")
         return await self.answer(caller, text, post.id)
 
+    async def pause_community(
+        self, platform: str, community_external_id: str, reason: str
+    ) -> list[int]:
+        """Pause every active subscription of a community the bot can no longer reach
+        (removed from a Discord guild, uninstalled from a Slack workspace). Returns the
+        paused subscriptions' ids; an admin resumes each with /qotd resume once the bot is
+        back. Nothing else of the community is touched."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            community = await uow.communities.find(platform, community_external_id)
+            if community is None:
+                return []
+            paused = [
+                s
+                for s in await uow.subscriptions.active()
+                if s.community_id == community.id and not s.paused
+            ]
+            for subscription in paused:
+                await uow.subscriptions.set_paused(subscription.id, True, reason[:300], now)
+        for subscription in paused:
+            await self._changed(subscription.id)
+        if paused:
+            log.warning(
+                "qotd: paused %d subscription(s) of %s community %s: %s",
+                len(paused),
+                platform,
+                community_external_id,
+                reason,
+            )
+        return [s.id for s in paused]
+
     # -- the due-check ----------------------------------------------------------------
 
     async def schedules(self) -> list[Subscription]:
