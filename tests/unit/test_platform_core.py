@@ -200,3 +200,60 @@ async def test_chat_router_refuses_a_platform_it_does_not_serve():
         await router.edit(SentMessage(Target("slack", "C1"), "1"), Reply(text="x"))
     with pytest.raises(ChatError):
         await router.open_thread(SentMessage(Target("slack", "C1"), "1"), "t")
+
+
+# -- QOTD posts as the platforms show them ------------------------------------------------
+
+
+def _post_reply(world: _World):
+    target, message_id = world.chat.sent[0]
+    return world.chat.messages[message_id]
+
+
+async def test_the_answer_count_stays_current_and_the_reveal_closes_the_post(qworld):
+    core = qworld.core()
+    await _setup(core, D_ADMIN)
+    assert core.qotd is not None
+    await core.qotd.tick(at(9, 1))
+    post = _post_reply(qworld)
+    assert post.dedupe_key and post.dedupe_key.startswith("qotd-post:")
+    assert ("Answered", "0") in [(f.name, f.value) for f in post.fields]
+    action = post.answer_action
+    assert action is not None
+    for caller in (D_ALICE, Caller("discord", "guild-1", "bob", "Bob", "study")):
+        answer = "B" if post.choices else "attention weighs tokens by relevance"
+        reply = await core.act(caller, f"{action}:{answer}" if post.choices else action, answer)
+        assert not reply.error, reply.text
+    await core.qotd.settle()
+    post = _post_reply(qworld)
+    assert ("Answered", "2") in [(f.name, f.value) for f in post.fields]
+    assert not post.closed
+    report = await core.qotd.tick(datetime(2026, 1, 5, 23, 0, tzinfo=UTC))
+    assert report.revealed == 1
+    post = _post_reply(qworld)
+    assert post.closed and "Answers are closed" in (post.footer or "")
+    reveal = qworld.chat.messages[qworld.chat.sent[1][1]]
+    assert reveal.dedupe_key and reveal.dedupe_key.startswith("qotd-reveal:")
+
+
+async def test_a_retried_post_shows_the_question_first_picked(qworld):
+    core = qworld.core()
+    await _setup(core, D_ADMIN)
+    assert core.qotd is not None
+    qworld.chat.fail_next = 1
+    first = await core.qotd.tick(at(9, 1))
+    assert first.failed == 1
+    async with qworld.uow() as uow:
+        (row,) = await uow.qotd.since(MONDAY)
+    picked = row.question_id
+    # Other processes (other random streams) retry the slot: the same question goes out.
+    for seed in (11, 12):
+        other = build_core(
+            qworld.uow, qworld.clock, random.Random(seed), chat=qworld.chat, platforms=None
+        )
+        assert other.qotd is not None
+        await other.qotd.tick(at(9, 2))
+    async with qworld.uow() as uow:
+        (row,) = await uow.qotd.since(MONDAY)
+    assert row.status == "posted" and row.question_id == picked
+    assert len(qworld.chat.sent) == 1
