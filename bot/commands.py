@@ -29,7 +29,8 @@ class Option:
     one when it is left out). `suggest` names a list a platform may offer as the member
     types ("topics", "cohorts"). `style` says how a value reaches the core: "positional"
     (the value itself), "keyword" (`name=value`) or "flagged" (the word `name`, then the
-    value)."""
+    value), or "word" (the value itself, which the command recognises wherever it stands,
+    so leaving out an earlier one shifts nothing)."""
 
     name: str
     help: str
@@ -167,9 +168,16 @@ COMMANDS: tuple[Command, ...] = (
         "quiz",
         "Get a practice question. Filters in any order: a topic, a level, a kind.",
         (
-            Option("topic", "e.g. transformers, llms, statistics (see /topics)", suggest="topics"),
-            Option("level", "junior, mid or senior", choices=LEVEL_CHOICES),
-            Option("kind", "multiple choice, short or open answers", choices=KIND_CHOICES),
+            Option(
+                "topic",
+                "e.g. transformers, llms, statistics (see /topics)",
+                suggest="topics",
+                style="word",
+            ),
+            Option("level", "junior, mid or senior", choices=LEVEL_CHOICES, style="word"),
+            Option(
+                "kind", "multiple choice, short or open answers", choices=KIND_CHOICES, style="word"
+            ),
         ),
     ),
     Command("skip", "Skip your current question and see its model answer."),
@@ -188,11 +196,17 @@ COMMANDS: tuple[Command, ...] = (
         "leaderboard",
         "Standings over a window, for the community, this channel or a cohort.",
         (
-            Option("window", "day, week, month or all (default all)", choices=WINDOW_CHOICES),
+            Option(
+                "window",
+                "day, week, month or all (default all)",
+                choices=WINDOW_CHOICES,
+                style="word",
+            ),
             Option(
                 "scope",
                 "community (default), channel, or cohort NAME",
                 choices=("community", "channel"),
+                style="word",
             ),
             Option("cohort", "a cohort's board", suggest="cohorts", style="flagged"),
         ),

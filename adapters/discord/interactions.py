@@ -53,6 +53,7 @@ TOO_LONG = (
     "shorten it and submit again."
 )
 MODAL_TITLE = "Your answer"
+ANSWER_INPUT = "answer"
 
 
 class Handler:
@@ -218,14 +219,16 @@ async def _ready(reply: Reply) -> Reply:
 
 
 def _modal_text(data: Any) -> str | None:
-    """The text of the first text input of a modal submission, or None when absent."""
+    """The text of the answer input of a modal submission (in an action row, or in a
+    label as newer clients send it), or None when absent or malformed."""
     try:
-        for row in data.get("components", []):
-            for component in row.get("components", []):
+        for top in data.get("components", []):
+            inner = top.get("components") or [top.get("component") or {}]
+            for component in inner:
                 value = component.get("value")
-                if isinstance(value, str):
+                if component.get("custom_id") == ANSWER_INPUT and isinstance(value, str):
                     return value
-    except AttributeError:
+    except (AttributeError, TypeError):
         return None
     return None
 
@@ -353,6 +356,7 @@ class AnswerForm(discord.ui.Modal):
         super().__init__(title=clip(title, 45), custom_id=custom_id, timeout=None)
         self.answer = discord.ui.TextInput(
             label=clip(label, 45),
+            custom_id=ANSWER_INPUT,
             style=discord.TextStyle.paragraph,
             max_length=MAX_LONG_TEXT,
             required=True,

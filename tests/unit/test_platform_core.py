@@ -46,6 +46,12 @@ def test_arguments_follow_option_styles():
     )
 
 
+def test_words_may_be_left_out_in_any_order():
+    quiz = BY_NAME["quiz"]
+    assert quiz.arguments({"kind": "choice"}) == ("choice",)
+    assert quiz.arguments({"level": "mid", "kind": "open"}) == ("mid", "open")
+
+
 def test_a_skipped_positional_option_is_refused_not_shifted():
     create = BY_NAME["cohort"].subcommand("create")
     assert create is not None
@@ -59,7 +65,7 @@ def test_catalogue_metadata_is_consistent():
         for sub in (command, *command.subcommands):
             for option in sub.options:
                 assert option.kind in {"text", "member", "channel", "long"}
-                assert option.style in {"positional", "keyword", "flagged"}
+                assert option.style in {"positional", "keyword", "flagged", "word"}
                 assert option.suggest in {None, "topics", "cohorts"}
                 assert not (option.choices and option.suggest)
     assert {s.name for s in BY_NAME["qotd"].subcommands} == {
