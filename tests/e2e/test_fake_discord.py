@@ -1,0 +1,414 @@
+"""The fake Discord against the unmodified discord.py client.
+
+A minimal bot (a `discord.Client` with an `app_commands.CommandTree`, written here, not
+prepbot's adapter) connects to `FakeDiscord`; the tests prove the fake speaks the protocol
+the client expects and refuses what Discord refuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import discord
+import pytest
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.discord.testing import (
+    ClientRefused,
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+    FakeMember,
+)
+
+
+class Answer(discord.ui.Modal, title="Your answer"):
+    text: discord.ui.TextInput[Answer] = discord.ui.TextInput(
+        label="Answer", style=discord.TextStyle.paragraph, max_length=4000, custom_id="text"
+    )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"got {len(self.text.value)} chars", ephemeral=True)
+
+
+class Again(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @discord.ui.button(label="Again", custom_id="again")
+    async def again(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Again]
+    ) -> None:
+        await interaction.response.edit_message(content="pressed", view=None)
+
+
+class Bot(discord.Client):
+    """The smallest bot that exercises what prepbot's adapter relies on."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(
+            intents=discord.Intents(guilds=True),
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=0.05,
+            **options,
+        )
+        self.tree = app_commands.CommandTree(self)
+        self.errors: list[discord.HTTPException] = []
+        self.failed = asyncio.Event()
+        self.before_reply: Callable[[], None] = lambda: None
+        self.removed: asyncio.Queue[discord.Guild] = asyncio.Queue()
+        self._commands()
+
+    def note(self, error: discord.HTTPException) -> None:
+        self.errors.append(error)
+        self.failed.set()
+
+    async def setup_hook(self) -> None:
+        self.add_view(Again())
+        await self.tree.sync()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py waits 5 s between shard IDENTIFYs to respect Discord's limit.
+        return None
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.removed.put(guild)
+
+    def _commands(self) -> None:
+        tree = self.tree
+
+        @tree.command(description="Answer at once")
+        async def ping(interaction: discord.Interaction) -> None:
+            self.before_reply()
+            try:
+                await interaction.response.send_message("pong", ephemeral=True, view=Again())
+            except discord.HTTPException as error:
+                self.note(error)
+
+        @tree.command(description="Acknowledge twice")
+        async def twice(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("first")
+            try:
+                # A fresh response object forgets the first ack, so the request reaches Discord.
+                await discord.InteractionResponse(interaction).send_message("second")
+            except discord.HTTPException as error:
+                self.note(error)
+
+        @tree.command(description="Oversized embed, then a valid answer")
+        async def big(interaction: discord.Interaction) -> None:
+            try:
+                await interaction.response.send_message(embed=discord.Embed(description="x" * 4097))
+            except discord.HTTPException as error:
+                self.note(error)
+                await interaction.response.send_message("too long, shortened", ephemeral=True)
+
+        @tree.command(description="Think, then follow up")
+        async def slow(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await interaction.followup.send("thought about it", ephemeral=True)
+            await interaction.followup.send("and one more thing", ephemeral=True)
+
+        @tree.command(description="Open the answer form")
+        async def answer(interaction: discord.Interaction) -> None:
+            await interaction.response.send_modal(Answer())
+
+        @tree.command(description="Export a CSV")
+        async def export(interaction: discord.Interaction) -> None:
+            data = io.BytesIO(b"member,points\nalice,10\n")
+            await interaction.response.send_message(
+                "roster", file=discord.File(data, "roster.csv"), ephemeral=True
+            )
+
+        @tree.command(description="Pick a topic")
+        @app_commands.describe(topic="The topic")
+        async def topic(interaction: discord.Interaction, topic: str) -> None:
+            await interaction.response.send_message(f"topic {topic}", ephemeral=True)
+
+        @topic.autocomplete("topic")
+        async def topics(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[str]]:
+            names = ["nlp", "llm", "ml-basics", "transformers"]
+            return [app_commands.Choice(name=n, value=n) for n in names if current in n]
+
+        @tree.command(description="Admins only")
+        @app_commands.default_permissions(manage_guild=True)
+        async def setup(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("set up", ephemeral=True)
+
+
+@asynccontextmanager
+async def running(fake: FakeDiscord, bot: discord.Client | None = None) -> AsyncIterator[Bot]:
+    """The bot connected to the fake, ready; closed and the endpoints restored afterwards."""
+    saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    Route.BASE = fake.api_url
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+    client = bot or Bot()
+    await client.login(fake.token)
+    task = asyncio.create_task(client.connect())
+    try:
+        async with asyncio.timeout(10):
+            await client.wait_until_ready()
+        yield client  # type: ignore[misc]
+    finally:
+        await client.close()
+        await asyncio.gather(task, return_exceptions=True)
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+@asynccontextmanager
+async def running_in_new_guild(fake: FakeDiscord) -> AsyncIterator[tuple[Bot, FakeChannel]]:
+    guild = await fake.add_guild()
+    async with running(fake) as bot:
+        yield bot, guild.text_channels()[0]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord() as server:
+        yield server
+
+
+@pytest.fixture
+async def world(fake: FakeDiscord) -> tuple[FakeGuild, FakeMember, FakeMember]:
+    guild = await fake.add_guild("Study group")
+    alice = fake.add_member(guild, "alice")
+    admin = fake.add_member(guild, "ada", admin=True)
+    return guild, alice, admin
+
+
+async def test_connects_gets_ready_and_guilds(fake: FakeDiscord, world) -> None:
+    guild, _, _ = world
+    other = await fake.add_guild("Bootcamp")
+    async with running(fake) as bot:
+        assert {g.id for g in bot.guilds} == {guild.id, other.id}
+        assert bot.user is not None and bot.user.id == fake.application_id
+        assert bot.application_id == fake.application_id
+        assert bot.get_guild(guild.id).text_channels[0].name == "general"  # type: ignore[union-attr]
+        # zlib-stream transport compression, as discord.py asks for it.
+        assert fake.gateway.connections == [("/gateway", True)]
+        assert {c["name"] for c in fake.commands()} >= {"ping", "topic", "setup"}
+        assert fake.unknown_routes == []
+
+
+async def test_slash_command_answered_and_button_updates_message(fake: FakeDiscord, world) -> None:
+    guild, alice, _ = world
+    async with running(fake):
+        record = await fake.slash(alice, "ping")
+        assert record.callback_type == 4
+        message = record.response_message
+        assert message is not None and message.content == "pong" and message.ephemeral
+        assert message.custom_ids() == ["again"]
+        assert record.ack_latency is not None and record.ack_latency < 3
+        assert fake.messages(guild.text_channels()[0]) == []  # ephemeral: not in the channel
+
+        pressed = await fake.click(alice, message, "again")
+        assert pressed.callback_type == 7
+        assert fake.message(message.id).content == "pressed"
+        assert fake.message(message.id).components == []
+        assert fake.ack_stats().late == 0
+
+
+async def test_late_callback_is_refused_as_unknown_interaction(fake: FakeDiscord, world) -> None:
+    _, alice, _ = world
+    async with running(fake) as bot:
+        # The member's interaction is 3.5 s old by the time the bot answers.
+        bot.before_reply = lambda: fake.advance(3.5)
+        record = await fake.send_interaction(
+            alice,
+            2,
+            {"id": fake.find_command(alice.guild, "ping")["id"], "name": "ping", "type": 1},
+        )
+        await record.wait_until(lambda r: r.late)
+        await asyncio.wait_for(bot.failed.wait(), 5)
+        assert isinstance(bot.errors[0], discord.NotFound) and bot.errors[0].code == 10062
+        assert record.callback_type is None
+        assert fake.ack_stats().late == 1
+
+
+async def test_second_acknowledgement_is_refused(fake: FakeDiscord, world) -> None:
+    _, alice, _ = world
+    async with running(fake) as bot:
+        record = await fake.slash(alice, "twice")
+        await asyncio.wait_for(bot.failed.wait(), 5)
+        assert bot.errors[0].status == 400 and bot.errors[0].code == 40060
+        assert record.response_message is not None
+        assert record.response_message.content == "first"
+        assert [r.code for r in record.refusals] == [40060]
+
+
+async def test_oversized_embed_is_refused_and_the_interaction_stays_open(
+    fake: FakeDiscord, world
+) -> None:
+    _, alice, _ = world
+    async with running(fake) as bot:
+        record = await fake.slash(alice, "big")
+        assert bot.errors[0].code == 50035
+        assert "embeds.0.description" in str(bot.errors[0])
+        assert record.text == "too long, shortened"
+
+
+async def test_deferred_answer_fills_the_thinking_message(fake: FakeDiscord, world) -> None:
+    _, alice, _ = world
+    async with running(fake):
+        record = await fake.slash(alice, "slow")
+        await record.wait_followups(1)
+        assert record.callback_type == 5
+        assert record.response_message is not None
+        assert not record.response_message.loading and record.response_message.ephemeral
+        assert [m.content for m in record.messages] == ["thought about it", "and one more thing"]
+
+
+async def test_modal_round_trip_and_client_side_limits(fake: FakeDiscord, world) -> None:
+    _, alice, _ = world
+    async with running(fake):
+        opened = await fake.slash(alice, "answer")
+        assert opened.callback_type == 9 and opened.modal is not None
+        with pytest.raises(ClientRefused):
+            await fake.submit_modal(alice, opened.modal["custom_id"], {"text": "x" * 4001})
+        submitted = await fake.submit_modal(alice, opened.modal["custom_id"], {"text": "y" * 4000})
+        assert submitted.text == "got 4000 chars"
+        with pytest.raises(ClientRefused):  # the modal is closed once submitted
+            await fake.submit_modal(alice, opened.modal["custom_id"], {"text": "again"})
+
+
+async def test_autocomplete_and_options(fake: FakeDiscord, world) -> None:
+    _, alice, admin = world
+    async with running(fake):
+        choices = await fake.autocomplete(alice, "topic", "topic", "n")
+        assert [c["value"] for c in choices] == ["nlp", "transformers"]
+        record = await fake.slash(alice, "topic", topic="nlp")
+        assert record.text == "topic nlp"
+        with pytest.raises(ClientRefused):
+            await fake.slash(alice, "topic")  # required option missing
+        with pytest.raises(ClientRefused):
+            await fake.slash(alice, "setup")  # Manage Server only: hidden from members
+        assert (await fake.slash(admin, "setup")).text == "set up"
+
+
+async def test_attachment_upload(fake: FakeDiscord, world) -> None:
+    _, alice, _ = world
+    async with running(fake):
+        record = await fake.slash(alice, "export")
+        message = record.response_message
+        assert message is not None and message.content == "roster"
+        assert message.attachments[0].filename == "roster.csv"
+        assert message.attachments[0].text == "member,points\nalice,10\n"
+        async with aiohttp.ClientSession() as session, session.get(message.attachments[0].url) as r:
+            assert await r.read() == b"member,points\nalice,10\n"
+
+
+async def test_rate_limit_is_honoured_and_retried(fake: FakeDiscord, world) -> None:
+    guild, _, _ = world
+    async with running(fake) as bot:
+        channel = bot.get_partial_messageable(guild.text_channels()[0].id)
+        fake.rate_limit(1, route="POST /channels/{channel_id}/messages", retry_after=0.3)
+        started = time.monotonic()
+        sent = await channel.send("after a 429")
+        assert time.monotonic() - started >= 0.3
+        assert [m.id for m in fake.messages(guild.text_channels()[0])] == [sent.id]
+        assert len(fake.rate_limited) == 1 and fake.early_retries == []
+
+        fake.rate_limit(1, retry_after=0.2, is_global=True)
+        await channel.send("after a global 429")
+        assert fake.rate_limited[-1].is_global and fake.early_retries == []
+
+
+async def test_nonce_deduplicates_a_retried_post() -> None:
+    # Six posts to one channel: without this switch Discord's 5-per-5-s bucket would pause.
+    async with (
+        FakeDiscord(natural_rate_limits=False) as fake,
+        running_in_new_guild(fake) as (
+            bot,
+            channel,
+        ),
+    ):
+        target = bot.get_partial_messageable(channel.id)
+        first = await target.send("Question of the day", nonce="qotd-42")
+        again = await target.send("Question of the day", nonce="qotd-42")
+        assert again.id == first.id
+        assert len(fake.messages(channel)) == 1
+        other = await target.send("Another day", nonce="qotd-43")
+        assert other.id != first.id
+        fake.advance(fake.nonce_window + 1)
+        later = await target.send("Question of the day", nonce="qotd-42")
+        assert later.id != first.id
+        with pytest.raises(discord.HTTPException) as refused:
+            await target.send("nonce too long", nonce="n" * 26)
+        assert refused.value.code == 50035
+
+
+async def test_unknown_and_forbidden_channels(fake: FakeDiscord, world) -> None:
+    guild, _, _ = world
+    hidden = await fake.add_channel(guild, "staff", forbidden=True)
+    gone = await fake.add_channel(guild, "old")
+    await fake.delete_channel(gone)
+    async with running(fake) as bot:
+        with pytest.raises(discord.Forbidden) as forbidden:
+            await bot.get_partial_messageable(hidden.id).send("hi")
+        assert forbidden.value.code == 50001
+        with pytest.raises(discord.NotFound) as missing:
+            await bot.get_partial_messageable(gone.id).send("hi")
+        assert missing.value.code == 10003
+        with pytest.raises(discord.HTTPException) as long:
+            await bot.get_partial_messageable(guild.text_channels()[0].id).send("x" * 2001)
+        assert long.value.code == 50035
+
+
+async def test_thread_from_a_message(fake: FakeDiscord, world) -> None:
+    guild, _, _ = world
+    channel = guild.text_channels()[0]
+    async with running(fake) as bot:
+        posted = await bot.get_partial_messageable(channel.id).send("Reveal")
+        full = await bot.get_channel(channel.id).fetch_message(posted.id)  # type: ignore[union-attr]
+        thread = await full.create_thread(name="Discuss today's question")
+        assert [t.name for t in fake.threads(channel)] == ["Discuss today's question"]
+        await thread.send("Model answer")
+        assert [m.content for m in fake.messages(fake.threads(channel)[0])] == ["Model answer"]
+        with pytest.raises(discord.HTTPException) as twice:
+            await full.create_thread(name="Again")
+        assert twice.value.code == 160004
+
+
+async def test_resume_after_a_dropped_connection(fake: FakeDiscord, world) -> None:
+    _, alice, _ = world
+    async with running(fake):
+        await fake.drop_connection(0)
+        # Dispatched while the bot is away: replayed when it resumes.
+        record = await fake.slash(alice, "ping", within=10)
+        await fake.wait_for_resume(0)
+        assert record.text == "pong"
+        assert fake.gateway.identifies == 1
+        assert [path for path, _ in fake.gateway.connections] == ["/gateway", "/gateway/resume"]
+
+
+async def test_bot_removed_from_guild(fake: FakeDiscord, world) -> None:
+    guild, _, _ = world
+    async with running(fake) as bot:
+        await fake.remove_guild(guild)
+        async with asyncio.timeout(5):
+            removed = await bot.removed.get()
+        assert removed.id == guild.id and bot.get_guild(guild.id) is None
+        with pytest.raises(discord.NotFound):
+            await bot.get_partial_messageable(guild.text_channels()[0].id).send("hi")
+
+
+async def test_invalid_token_is_refused(fake: FakeDiscord) -> None:
+    saved = Route.BASE
+    Route.BASE = fake.api_url
+    client = discord.Client(intents=discord.Intents(guilds=True))
+    try:
+        with pytest.raises(discord.LoginFailure):
+            await client.login("not-the-token")
+    finally:
+        await client.close()
+        Route.BASE = saved
