@@ -96,16 +96,19 @@ class DiscordChat:
             raise translate(exc, f"edit {message.message_id}") from exc
 
     async def open_thread(self, message: SentMessage, title: str) -> Target | None:
-        channel = self.client.get_partial_messageable(_channel_id(message.target))
-        partial = channel.get_partial_message(int(message.message_id))
+        channel_id = _channel_id(message.target)
         try:
-            thread = await partial.create_thread(
+            # The REST call itself: a partial message knows no guild, which discord.py's
+            # Message.create_thread wants, and the guild cache may not hold this channel.
+            thread = await self.client.http.start_thread_with_message(
+                channel_id,
+                int(message.message_id),
                 name=title[:THREAD_NAME_LIMIT] or "discussion",
                 auto_archive_duration=THREAD_ARCHIVE_MINUTES,
             )
-        except (discord.DiscordException, aiohttp.ClientError, OSError) as exc:
+        except (discord.DiscordException, aiohttp.ClientError, OSError, ValueError) as exc:
             raise translate(exc, f"thread on {message.message_id}") from exc
-        return Target(message.target.platform, message.target.channel, thread=str(thread.id))
+        return Target(message.target.platform, message.target.channel, thread=str(thread["id"]))
 
 
 def _bytes_io(data: bytes) -> Any:
