@@ -66,6 +66,7 @@ class Bot(discord.Client):
         self.failed = asyncio.Event()
         self.before_reply: Callable[[], None] = lambda: None
         self.removed: asyncio.Queue[discord.Guild] = asyncio.Queue()
+        self.joined: asyncio.Queue[discord.Guild] = asyncio.Queue()
         self._commands()
 
     def note(self, error: discord.HTTPException) -> None:
@@ -79,6 +80,9 @@ class Bot(discord.Client):
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         # discord.py waits 5 s between shard IDENTIFYs to respect Discord's limit.
         return None
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.joined.put(guild)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         await self.removed.put(guild)
@@ -412,3 +416,230 @@ async def test_invalid_token_is_refused(fake: FakeDiscord) -> None:
     finally:
         await client.close()
         Route.BASE = saved
+
+
+class ShardedBot(discord.AutoShardedClient):
+    """Two shards in one process; the shard count comes from GET /gateway/bot."""
+
+    def __init__(self) -> None:
+        super().__init__(intents=discord.Intents(guilds=True), guild_ready_timeout=0.05)
+        self.tree = app_commands.CommandTree(self)
+        self.shards_seen: list[int | None] = []
+
+        @self.tree.command(description="Which shard answered")
+        async def shard(interaction: discord.Interaction) -> None:
+            guild = interaction.guild
+            self.shards_seen.append(guild.shard_id if guild else None)
+            await interaction.response.send_message(f"shard {self.shards_seen[-1]}")
+
+    async def setup_hook(self) -> None:
+        await self.tree.sync()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+
+async def test_shards_get_their_own_guilds_and_interactions() -> None:
+    async with FakeDiscord(shard_count=2) as fake:
+        first = await fake.add_guild("Shard zero", shard_id=0)
+        second = await fake.add_guild("Shard one", shard_id=1)
+        members = [fake.add_member(first, "zed"), fake.add_member(second, "one")]
+        async with running(fake, ShardedBot()) as bot:
+            await fake.wait_until_ready()
+            assert sorted(bot.shards) == [0, 1]
+            sessions = {s.shard_id: s for s in fake.gateway.current_sessions()}
+            assert sorted(sessions) == [0, 1] and all(s.shard_count == 2 for s in sessions.values())
+            assert bot.get_guild(second.id).shard_id == 1  # type: ignore[union-attr]
+            texts = [(await fake.slash(member, "shard")).text for member in members]
+            assert texts == ["shard 0", "shard 1"]
+            assert (await fake.slash(members[1], "shard")).shard_id == 1
+
+
+async def test_invalid_session_makes_the_client_identify_again(fake: FakeDiscord, world) -> None:
+    _, alice, _ = world
+    async with running(fake):
+        await fake.invalidate_session(0)
+        await fake.wait_until_ready()
+        assert fake.gateway.identifies == 2
+        assert (await fake.slash(alice, "ping")).text == "pong"
+
+        # A RESUME naming a session the gateway has forgotten is refused the same way.
+        await fake.drop_connection(0, code=4000, forget_session=True)
+        await fake.wait_until_ready()
+        assert fake.gateway.identifies == 3
+        assert (await fake.slash(alice, "ping")).text == "pong"
+
+
+async def test_reconnect_request_resumes(fake: FakeDiscord, world) -> None:
+    _, alice, _ = world
+    async with running(fake):
+        await fake.request_reconnect(0)
+        await fake.wait_for_resume(0)
+        assert fake.gateway.identifies == 1
+        assert (await fake.slash(alice, "ping")).text == "pong"
+
+
+async def test_followups_after_the_token_expires_are_refused(fake: FakeDiscord, world) -> None:
+    _, alice, _ = world
+    async with running(fake) as bot:
+        record = await fake.slash(alice, "ping")
+        fake.advance(15 * 60 + 1)
+        # The interaction's follow-up webhook, exactly as `interaction.followup` addresses it.
+        followup = discord.Webhook.partial(fake.application_id, record.token, client=bot)
+        with pytest.raises(discord.HTTPException) as expired:
+            await followup.send("too late")
+        assert expired.value.status == 401 and expired.value.code == 50027
+
+
+async def test_guild_join_and_leave(fake: FakeDiscord, world) -> None:
+    guild, _, _ = world
+    async with running(fake) as bot:
+        joined = await fake.add_guild("New cohort")
+        async with asyncio.timeout(5):
+            assert (await bot.joined.get()).id == joined.id
+        await bot.get_guild(guild.id).leave()  # type: ignore[union-attr]
+        async with asyncio.timeout(5):
+            left = await bot.removed.get()
+        assert left.id == guild.id and guild.removed
+
+
+async def test_privileged_intents_are_refused_without_approval(fake: FakeDiscord, world) -> None:
+    saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = fake.api_url, yarl.URL(fake.gateway_url)
+    client = discord.Client(intents=discord.Intents(guilds=True, members=True))
+    try:
+        with pytest.raises(discord.PrivilegedIntentsRequired):
+            async with asyncio.timeout(10):
+                await client.start(fake.token)
+    finally:
+        await client.close()
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+LIMIT_CASES = {
+    "content over 2000": ({"content": "x" * 2001}, "content"),
+    "embed description over 4096": (
+        {"embeds": [{"description": "x" * 4097}]},
+        "embeds.0.description",
+    ),
+    "field value over 1024": (
+        {"embeds": [{"fields": [{"name": "n", "value": "v" * 1025}]}]},
+        "embeds.0.fields.0.value",
+    ),
+    "more than 25 fields": (
+        {"embeds": [{"fields": [{"name": "n", "value": "v"}] * 26}]},
+        "embeds.0.fields",
+    ),
+    "more than 5 rows": (
+        {
+            "components": [
+                {
+                    "type": 1,
+                    "components": [{"type": 2, "style": 1, "label": "b", "custom_id": "c"}],
+                }
+            ]
+            * 6
+        },
+        "components",
+    ),
+    "more than 5 buttons in a row": (
+        {
+            "components": [
+                {
+                    "type": 1,
+                    "components": [
+                        {"type": 2, "style": 1, "label": "b", "custom_id": f"c{i}"}
+                        for i in range(6)
+                    ],
+                }
+            ]
+        },
+        "components.0.components",
+    ),
+    "custom_id over 100": (
+        {
+            "components": [
+                {
+                    "type": 1,
+                    "components": [{"type": 2, "style": 1, "label": "b", "custom_id": "c" * 101}],
+                }
+            ]
+        },
+        "components.0.components.0.custom_id",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LIMIT_CASES))
+async def test_message_limits_are_refused_with_invalid_form_body(
+    fake: FakeDiscord, world, case: str
+) -> None:
+    guild, _, _ = world
+    payload, where = LIMIT_CASES[case]
+    async with running(fake) as bot:
+        route = Route(
+            "POST", "/channels/{channel_id}/messages", channel_id=guild.text_channels()[0].id
+        )
+        with pytest.raises(discord.HTTPException) as refused:
+            await bot.http.request(route, json=payload)
+        assert refused.value.status == 400 and refused.value.code == 50035
+        assert f"In {where}" in str(refused.value)
+        assert fake.messages(guild.text_channels()[0]) == []
+
+
+async def test_modal_text_input_over_4000_is_refused(fake: FakeDiscord, world) -> None:
+    _, alice, _ = world
+
+    class TooLong(discord.ui.Modal, title="Too long"):
+        text: discord.ui.TextInput[TooLong] = discord.ui.TextInput(label="Answer", max_length=4001)
+
+    bot = Bot()
+
+    @bot.tree.command(description="Open a modal Discord refuses")
+    async def toolong(interaction: discord.Interaction) -> None:
+        try:
+            await interaction.response.send_modal(TooLong())
+        except discord.HTTPException as error:
+            bot.note(error)
+            await interaction.response.send_message("sorry", ephemeral=True)
+
+    async with running(fake, bot):
+        record = await fake.slash(alice, "toolong")
+        assert bot.errors[0].code == 50035 and "max_length" in str(bot.errors[0])
+        assert record.text == "sorry" and record.modal is None
+
+
+async def test_natural_route_limit_answers_429_with_discord_headers(
+    fake: FakeDiscord, world
+) -> None:
+    guild, _, _ = world
+    url = f"{fake.api_url}/channels/{guild.text_channels()[0].id}/messages"
+    headers = {"Authorization": f"Bot {fake.token}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        statuses = []
+        for number in range(6):
+            async with session.post(url, json={"content": f"post {number}"}) as response:
+                statuses.append(response.status)
+                last_headers, last_body = response.headers, await response.json()
+        assert statuses == [200] * 5 + [429]
+        assert 0 < last_body["retry_after"] <= 5 and last_body["global"] is False
+        assert last_headers["X-RateLimit-Remaining"] == "0" and last_headers["Via"]
+        assert last_headers["X-RateLimit-Scope"] == "user"
+        async with session.get(
+            f"{fake.api_url}/users/@me", headers={"Authorization": "Bot x"}
+        ) as r:
+            assert r.status == 401
+        async with session.get(f"{fake.api_url}/no/such/route") as r:
+            assert r.status == 404
+        assert fake.unknown_routes == ["GET /no/such/route"]
+
+
+async def test_ack_latency_figures(fake: FakeDiscord, world) -> None:
+    _, alice, _ = world
+    async with running(fake):
+        for _ in range(5):
+            await fake.slash(alice, "ping")
+        stats = fake.ack_stats()
+        assert stats.interactions == stats.acked == 5 and stats.late == 0
+        assert 0 < stats.p50_ms <= stats.p99_ms <= stats.max_ms < stats.limit_ms == 3000
+        assert stats.as_dict()["ack_limit_ms"] == 3000

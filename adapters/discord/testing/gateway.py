@@ -305,9 +305,10 @@ class Gateway:
                 return session
         raise LookupError(f"no gateway session for shard {shard_id}")
 
-    async def drop(self, shard_id: int, code: int | None) -> GatewaySession:
-        """Cut the shard's connection; its session stays resumable."""
+    async def drop(self, shard_id: int, code: int | None, *, forget: bool) -> GatewaySession:
+        """Cut the shard's connection; its session stays resumable unless `forget`."""
         session = self.session_for_shard(shard_id)
+        session.invalidated = forget
         connection = session.connection
         if connection is None:
             return session

@@ -77,11 +77,16 @@ class Puppet:
         await self.gateway.wait_for(lambda: session.resumes > 0 and session.live, within)
 
     async def drop_connection(
-        self: FakeDiscord, shard_id: int = 0, *, code: int | None = None
+        self: FakeDiscord,
+        shard_id: int = 0,
+        *,
+        code: int | None = None,
+        forget_session: bool = False,
     ) -> None:
-        """Cut the shard's websocket (no close frame when `code` is None); the session stays
-        resumable and events dispatched meanwhile are replayed on RESUME."""
-        await self.gateway.drop(shard_id, code)
+        """Cut the shard's websocket (no close frame when `code` is None). The session stays
+        resumable and events dispatched meanwhile are replayed on RESUME, unless
+        `forget_session`: then the RESUME gets INVALID_SESSION and the client identifies."""
+        await self.gateway.drop(shard_id, code, forget=forget_session)
 
     async def invalidate_session(
         self: FakeDiscord, shard_id: int = 0, *, resumable: bool = False

@@ -202,7 +202,11 @@ class FakeDiscord(Puppet):
         self._new_channel(guild, "general", GUILD_TEXT)
         session = self.gateway.session_for_guild(guild_id)
         if session is not None and session.guilds_sent.is_set():
-            await session.dispatch("GUILD_CREATE", self.guild_create_payload(guild))
+            # A join carries no `unavailable` key: that is how clients tell it from a guild
+            # coming back after an outage (`unavailable: false`).
+            payload = self.guild_create_payload(guild)
+            del payload["unavailable"]
+            await session.dispatch("GUILD_CREATE", payload)
         return guild
 
     def add_member(
