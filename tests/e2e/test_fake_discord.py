@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -421,8 +423,8 @@ async def test_invalid_token_is_refused(fake: FakeDiscord) -> None:
 class ShardedBot(discord.AutoShardedClient):
     """Two shards in one process; the shard count comes from GET /gateway/bot."""
 
-    def __init__(self) -> None:
-        super().__init__(intents=discord.Intents(guilds=True), guild_ready_timeout=0.05)
+    def __init__(self, **options: Any) -> None:
+        super().__init__(intents=discord.Intents(guilds=True), guild_ready_timeout=0.05, **options)
         self.tree = app_commands.CommandTree(self)
         self.shards_seen: list[int | None] = []
 
@@ -643,3 +645,59 @@ async def test_ack_latency_figures(fake: FakeDiscord, world) -> None:
         assert stats.interactions == stats.acked == 5 and stats.late == 0
         assert 0 < stats.p50_ms <= stats.p99_ms <= stats.max_ms < stats.limit_ms == 3000
         assert stats.as_dict()["ack_limit_ms"] == 3000
+
+
+SHARD_ONE_PROCESS = """
+import asyncio, os, sys
+import discord, yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+Route.BASE = os.environ["FAKE_API"]
+DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["FAKE_GATEWAY"])
+
+class Bot(discord.AutoShardedClient):
+    def __init__(self):
+        super().__init__(intents=discord.Intents(guilds=True), shard_count=2, shard_ids=[1],
+                         guild_ready_timeout=0.05)
+        self.tree = app_commands.CommandTree(self)
+
+        @self.tree.command(description="Which shard answered")
+        async def shard(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message(f"shard 1 in process {os.getpid()}")
+
+    async def setup_hook(self):
+        await self.tree.sync()
+
+asyncio.run(Bot().start(os.environ["FAKE_TOKEN"]))
+"""
+
+
+async def test_two_processes_split_the_shards() -> None:
+    async with FakeDiscord(shard_count=2) as fake:
+        zero = await fake.add_guild("Shard zero", shard_id=0)
+        one = await fake.add_guild("Shard one", shard_id=1)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            SHARD_ONE_PROCESS,
+            env={
+                **os.environ,
+                "FAKE_API": fake.api_url,
+                "FAKE_GATEWAY": fake.gateway_url,
+                "FAKE_TOKEN": fake.token,
+            },
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            async with running(fake, ShardedBot(shard_count=2, shard_ids=[0])):
+                await fake.wait_until_ready(within=30)
+                from_here = await fake.slash(fake.add_member(zero, "zed"), "shard")
+                from_there = await fake.slash(fake.add_member(one, "one"), "shard")
+                assert from_here.text == "shard 0"
+                assert from_there.text == f"shard 1 in process {process.pid}"
+                assert {s.shard_id for s in fake.gateway.current_sessions()} == {0, 1}
+        finally:
+            process.terminate()
+            await process.wait()

@@ -91,6 +91,8 @@ class _Handlers:
             record.choices = list(data.get("choices") or [])
         elif kind == MODAL:
             record.modal = data
+            if record.member is not None:
+                fake.open_modals[record.member.id] = record
         await record.changed()
 
         if call.query.get("with_response") not in ("1", "true", "True"):
@@ -245,8 +247,7 @@ class _Handlers:
 
     @staticmethod
     def _webhook_result(call: Call, message: FakeMessage) -> Result:
-        if call.query.get("wait") in ("0", "false", "False"):
-            return 204, None
+        # For interaction follow-ups `wait` is always true: the message comes back.
         return 200, message.data
 
     async def get_message(self, call: Call) -> Result:

@@ -327,6 +327,7 @@ class Puppet:
         if unknown:
             raise ClientRefused(f"modal {custom_id!r} has no inputs {sorted(unknown)}")
         opener.modal_submitted = True
+        del self.open_modals[member.id]
         data = {"custom_id": custom_id, "components": components}
         channel = opener.channel
         assert channel is not None
@@ -393,16 +394,15 @@ class Puppet:
         return found
 
     def _open_modal(self: FakeDiscord, member: FakeMember, custom_id: str) -> InteractionRecord:
-        for record in reversed(list(self.interactions.values())):
-            if (
-                record.modal is not None
-                and record.member is not None
-                and record.member.id == member.id
-                and record.modal.get("custom_id") == custom_id
-                and not record.modal_submitted
-            ):
-                return record
-        raise ClientRefused(f"no open modal {custom_id!r} for {member.display_name}")
+        # A member has one modal on screen at a time: the last one the bot opened for them.
+        record = self.open_modals.get(member.id)
+        if record is None or record.modal is None:
+            raise ClientRefused(f"no modal is open for {member.display_name}")
+        if record.modal.get("custom_id") != custom_id:
+            raise ClientRefused(
+                f"the modal open for {member.display_name} is {record.modal.get('custom_id')!r}"
+            )
+        return record
 
     async def _interact(
         self: FakeDiscord,
@@ -416,6 +416,10 @@ class Puppet:
         overrides: Mapping[str, Any] | None = None,
     ) -> InteractionRecord:
         guild = member.guild
+        if guild.removed:
+            raise ClientRefused(f"the bot is no longer in {guild.name}")
+        if channel.deleted:
+            raise ClientRefused(f"#{channel.name} was deleted")
         session = self.gateway.session_for_guild(guild.id)
         if session is None:
             raise NotConnected(f"no gateway session covers guild {guild.id} ({guild.name})")

@@ -92,6 +92,7 @@ class FakeDiscord(Puppet, MessageRules):
         self.messages_by_id: dict[int, FakeMessage] = {}
         self.interactions: dict[int, InteractionRecord] = {}
         self.interactions_by_token: dict[str, InteractionRecord] = {}
+        self.open_modals: dict[int, InteractionRecord] = {}  # member id -> who opened it
         self.global_commands: dict[tuple[int, str], dict[str, Any]] = {}
         self.guild_commands: dict[int, dict[tuple[int, str], dict[str, Any]]] = {}
         self.command_syncs: list[tuple[int | None, int]] = []  # (guild id or None, command count)
