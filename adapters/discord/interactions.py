@@ -331,6 +331,22 @@ def handled_custom_id(custom_id: str) -> bool:
     return any(item.__discord_ui_compiled_template__.fullmatch(custom_id) for item in DYNAMIC_ITEMS)
 
 
+def _on_message(interaction: discord.Interaction[Any], custom_id: str) -> bool:
+    """Whether the pressed message really carries `custom_id`: discord.py only runs a
+    dynamic item from a component of the interaction's message, and drops anything else
+    silently (a forged press), which would leave the member without an answer."""
+    message = interaction.message
+    if message is None:
+        return False
+    stack: list[Any] = list(message.components)
+    while stack:
+        component = stack.pop()
+        if getattr(component, "custom_id", None) == custom_id:
+            return True
+        stack.extend(getattr(component, "children", ()) or ())
+    return False
+
+
 def view_for(rows: tuple[tuple[ButtonSpec, ...], ...]) -> discord.ui.View:
     """A view of dynamic buttons, nothing kept in memory per message."""
     view = discord.ui.View(timeout=None)
@@ -386,7 +402,7 @@ async def on_interaction(interaction: discord.Interaction[Any]) -> None:
             await handler.submitted(interaction)
         elif interaction.type is discord.InteractionType.component:
             custom_id = str(payload(interaction).get("custom_id", ""))
-            if not handled_custom_id(custom_id):
+            if not (handled_custom_id(custom_id) and _on_message(interaction, custom_id)):
                 await handler.unknown(interaction)
     except Exception:  # noqa: BLE001
         handler.failures += 1
