@@ -8,7 +8,8 @@ after a 429), and lets a test act as members through the puppet API (`slash`, `c
 """
 
 from adapters.discord.testing.interactions import AckStats, InteractionRecord, Refusal
-from adapters.discord.testing.puppet import ClientRefused, NotConnected
+from adapters.discord.testing.options import ClientRefused
+from adapters.discord.testing.puppet import NotConnected
 from adapters.discord.testing.server import FakeDiscord, RequestLogEntry
 from adapters.discord.testing.state import (
     FakeAttachment,

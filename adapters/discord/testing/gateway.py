@@ -23,7 +23,7 @@ from aiohttp import WSMsgType, web
 from adapters.discord.testing.state import shard_of
 
 if TYPE_CHECKING:
-    from adapters.discord.testing.server import FakeDiscord
+    from adapters.discord.testing.world import World
 
 _log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class GatewaySession:
 class Gateway:
     """Serves `/gateway` websockets and keeps every session the fake has handed out."""
 
-    def __init__(self, fake: FakeDiscord) -> None:
+    def __init__(self, fake: World) -> None:
         self.fake = fake
         self.sessions: list[GatewaySession] = []
         self.identifies = 0

@@ -2,13 +2,13 @@
 allowed_mentions, uploads (`files[n]` matched to `attachments`), edits with history, nonce
 deduplication, and threads started from a message.
 
-Mixed into `FakeDiscord`; the REST handlers (routes.py, callbacks.py) call these.
+The REST handlers (routes.py, callbacks.py) call these.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from adapters.discord.testing.interactions import InteractionRecord
 from adapters.discord.testing.limits import FormErrors, check_message
@@ -25,18 +25,18 @@ from adapters.discord.testing.state import (
     iso,
     resolve_mentions,
 )
-
-if TYPE_CHECKING:
-    from adapters.discord.testing.server import FakeDiscord
+from adapters.discord.testing.world import World
 
 # Flags a bot may set on a message it sends (SUPPRESS_EMBEDS, EPHEMERAL via interactions,
 # SUPPRESS_NOTIFICATIONS, IS_COMPONENTS_V2).
 _SETTABLE_FLAGS = 4 | EPHEMERAL | 4096 | 32768
 
 
-class MessageRules:
+class MessageRules(World):
+    """How Discord stores, checks and edits messages; the REST handlers call these."""
+
     def create_message(
-        self: FakeDiscord,
+        self,
         channel: FakeChannel,
         body: dict[str, Any],
         files: list[UploadedFile] | None,
@@ -88,7 +88,7 @@ class MessageRules:
         return message
 
     def edit_message(
-        self: FakeDiscord,
+        self,
         message: FakeMessage,
         body: dict[str, Any],
         files: list[UploadedFile] | None,
@@ -106,12 +106,12 @@ class MessageRules:
         self._apply(message, body, files, guild)
         return message
 
-    def finish_loading(self: FakeDiscord, message: FakeMessage) -> None:
+    def finish_loading(self, message: FakeMessage) -> None:
         flags = int(message.data.get("flags") or 0)
         message.data["flags"] = flags & ~LOADING
 
     def validate_message(
-        self: FakeDiscord, body: Any, files: list[UploadedFile] | None, *, require_content: bool
+        self, body: Any, files: list[UploadedFile] | None, *, require_content: bool
     ) -> None:
         if not isinstance(body, dict):
             raise DiscordError(400, 50109, "The request body contains invalid JSON.")
@@ -130,7 +130,7 @@ class MessageRules:
             raise DiscordError(400, 50006, "Cannot send an empty message")
 
     def _apply(
-        self: FakeDiscord,
+        self,
         message: FakeMessage,
         body: dict[str, Any],
         files: list[UploadedFile] | None,
@@ -151,7 +151,7 @@ class MessageRules:
         data["mentions"], data["mention_roles"], data["mention_everyone"] = users, roles, everyone
 
     def _attachments(
-        self: FakeDiscord,
+        self,
         message: FakeMessage,
         body: dict[str, Any],
         files: list[UploadedFile] | None,
@@ -203,7 +203,7 @@ class MessageRules:
             )
         return [a.payload() for a in kept], kept
 
-    def dedupe(self: FakeDiscord, nonce: str | None, enforce: bool) -> FakeMessage | None:
+    def dedupe(self, nonce: str | None, enforce: bool) -> FakeMessage | None:
         """Discord's enforce_nonce: the same nonce from the same author within minutes gets the
         first message back instead of a second post."""
         if nonce is None or not enforce:
@@ -213,14 +213,12 @@ class MessageRules:
             return None
         return found[1]
 
-    def remember_nonce(self: FakeDiscord, nonce: str | None, message: FakeMessage) -> None:
+    def remember_nonce(self, nonce: str | None, message: FakeMessage) -> None:
         if nonce is not None:
             message.nonce = nonce
             self._nonces[(self.bot_user.id, nonce)] = (self.now(), message)
 
-    def start_thread(
-        self: FakeDiscord, channel: FakeChannel, message: FakeMessage, body: Any
-    ) -> FakeChannel:
+    def start_thread(self, channel: FakeChannel, message: FakeMessage, body: Any) -> FakeChannel:
         if not isinstance(body, dict):
             raise DiscordError(400, 50109, "The request body contains invalid JSON.")
         if channel.is_thread or channel.type not in (GUILD_TEXT, 5):

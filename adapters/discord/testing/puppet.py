@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from adapters.discord.testing.interactions import (
     APPLICATION_COMMAND,
@@ -23,6 +23,7 @@ from adapters.discord.testing.interactions import (
     MODAL_SUBMIT,
     InteractionRecord,
 )
+from adapters.discord.testing.messages import MessageRules
 from adapters.discord.testing.options import (
     SUB_COMMAND,
     SUB_COMMAND_GROUP,
@@ -40,21 +41,18 @@ from adapters.discord.testing.state import (
     FakeMessage,
 )
 
-if TYPE_CHECKING:
-    from adapters.discord.testing.server import FakeDiscord
-
 
 class NotConnected(RuntimeError):
     """No gateway session covers the guild's shard: the bot would not receive the event."""
 
 
-class Puppet:
-    """Mixed into `FakeDiscord`: everything a test does as members, and what it inspects."""
+class Puppet(MessageRules):
+    """Everything a test does as members, and what it inspects."""
 
     # -- gateway control ---------------------------------------------------------------------
 
     async def wait_until_ready(
-        self: FakeDiscord, shards: Iterable[int] | None = None, within: float = 10.0
+        self, shards: Iterable[int] | None = None, within: float = 10.0
     ) -> None:
         """Until each shard (default: all `shard_count`) has a live session that got READY and
         its GUILD_CREATEs."""
@@ -70,13 +68,13 @@ class Puppet:
 
         await self.gateway.wait_for(ready, within)
 
-    async def wait_for_resume(self: FakeDiscord, shard_id: int = 0, within: float = 10.0) -> None:
+    async def wait_for_resume(self, shard_id: int = 0, within: float = 10.0) -> None:
         """Until the shard's session has been resumed at least once and is live again."""
         session = self.gateway.session_for_shard(shard_id)
         await self.gateway.wait_for(lambda: session.resumes > 0 and session.live, within)
 
     async def drop_connection(
-        self: FakeDiscord,
+        self,
         shard_id: int = 0,
         *,
         code: int | None = None,
@@ -87,20 +85,18 @@ class Puppet:
         `forget_session`: then the RESUME gets INVALID_SESSION and the client identifies."""
         await self.gateway.drop(shard_id, code, forget=forget_session)
 
-    async def invalidate_session(
-        self: FakeDiscord, shard_id: int = 0, *, resumable: bool = False
-    ) -> None:
+    async def invalidate_session(self, shard_id: int = 0, *, resumable: bool = False) -> None:
         """Send INVALID_SESSION (op 9); the client must IDENTIFY again unless `resumable`."""
         await self.gateway.invalidate(shard_id, resumable=resumable)
 
-    async def request_reconnect(self: FakeDiscord, shard_id: int = 0) -> None:
+    async def request_reconnect(self, shard_id: int = 0) -> None:
         """Send RECONNECT (op 7): the client reconnects and resumes."""
         await self.gateway.reconnect(shard_id)
 
     # -- rate limits ---------------------------------------------------------------------------
 
     def rate_limit(
-        self: FakeDiscord,
+        self,
         count: int = 1,
         *,
         route: str | None = None,
@@ -115,19 +111,19 @@ class Puppet:
         self.rate_limits.order(route, count, retry_after, is_global)
 
     @property
-    def rate_limited(self: FakeDiscord) -> list[Served429]:
+    def rate_limited(self) -> list[Served429]:
         """Every 429 the fake has answered."""
         return list(self.rate_limits.served)
 
     @property
-    def early_retries(self: FakeDiscord) -> list[Served429]:
+    def early_retries(self) -> list[Served429]:
         """429s answered to requests that came back before retry_after had passed."""
         return self.rate_limits.early_retries
 
     # -- inspection ----------------------------------------------------------------------------
 
     def messages(
-        self: FakeDiscord, channel: FakeChannel, *, include_ephemeral: bool = False
+        self, channel: FakeChannel, *, include_ephemeral: bool = False
     ) -> list[FakeMessage]:
         """Messages in a channel (or thread), oldest first, as Discord stores them now."""
         return [
@@ -138,23 +134,23 @@ class Puppet:
             and (include_ephemeral or m.visible_to is None)
         ]
 
-    def message(self: FakeDiscord, message_id: int | str) -> FakeMessage:
+    def message(self, message_id: int | str) -> FakeMessage:
         return self.messages_by_id[int(message_id)]
 
-    def threads(self: FakeDiscord, channel: FakeChannel | None = None) -> list[FakeChannel]:
+    def threads(self, channel: FakeChannel | None = None) -> list[FakeChannel]:
         return [
             c
             for c in self.channels.values()
             if c.is_thread and (channel is None or c.parent_id == channel.id)
         ]
 
-    def commands(self: FakeDiscord, guild: FakeGuild | None = None) -> list[dict[str, Any]]:
+    def commands(self, guild: FakeGuild | None = None) -> list[dict[str, Any]]:
         """Registered commands: global, or the guild's own."""
         if guild is None:
             return list(self.global_commands.values())
         return list(self.guild_commands.get(guild.id, {}).values())
 
-    def find_command(self: FakeDiscord, guild: FakeGuild, name: str) -> dict[str, Any]:
+    def find_command(self, guild: FakeGuild, name: str) -> dict[str, Any]:
         for store in (self.guild_commands.get(guild.id, {}), self.global_commands):
             command = store.get((1, name))
             if command is not None:
@@ -164,7 +160,7 @@ class Puppet:
     # -- interactions ---------------------------------------------------------------------------
 
     async def slash(
-        self: FakeDiscord,
+        self,
         member: FakeMember,
         command: str,
         options: Mapping[str, Any] | None = None,
@@ -214,7 +210,7 @@ class Puppet:
         return await self._interact(APPLICATION_COMMAND, member, channel, data, None, wait, within)
 
     async def autocomplete(
-        self: FakeDiscord,
+        self,
         member: FakeMember,
         command: str,
         focused: str,
@@ -260,7 +256,7 @@ class Puppet:
         return list(record.choices or [])
 
     async def click(
-        self: FakeDiscord,
+        self,
         member: FakeMember,
         message: FakeMessage | int,
         custom_id: str,
@@ -282,7 +278,7 @@ class Puppet:
         return await self._interact(MESSAGE_COMPONENT, member, channel, data, found, wait, within)
 
     async def select(
-        self: FakeDiscord,
+        self,
         member: FakeMember,
         message: FakeMessage | int,
         custom_id: str,
@@ -309,7 +305,7 @@ class Puppet:
         return await self._interact(MESSAGE_COMPONENT, member, channel, data, found, wait, within)
 
     async def submit_modal(
-        self: FakeDiscord,
+        self,
         member: FakeMember,
         custom_id: str,
         values: Mapping[str, str | Sequence[str]],
@@ -336,7 +332,7 @@ class Puppet:
         )
 
     async def send_interaction(
-        self: FakeDiscord,
+        self,
         member: FakeMember,
         kind: int,
         data: Any,
@@ -352,7 +348,7 @@ class Puppet:
         channel = channel or member.guild.text_channels()[0]
         return await self._interact(kind, member, channel, data, message, wait, within, overrides)
 
-    async def dispatch_raw(self: FakeDiscord, guild: FakeGuild, event: str, data: Any) -> None:
+    async def dispatch_raw(self, guild: FakeGuild, event: str, data: Any) -> None:
         """Any gateway dispatch, as is, on the guild's shard (for garbage-input tests)."""
         session = self.gateway.session_for_guild(guild.id)
         if session is None:
@@ -361,9 +357,7 @@ class Puppet:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _check_permission(
-        self: FakeDiscord, member: FakeMember, command: dict[str, Any], bypass: bool
-    ) -> None:
+    def _check_permission(self, member: FakeMember, command: dict[str, Any], bypass: bool) -> None:
         required = command.get("default_member_permissions")
         if required is None or bypass:
             return
@@ -377,9 +371,7 @@ class Puppet:
                 f"(default_member_permissions={required})"
             )
 
-    def _clickable(
-        self: FakeDiscord, member: FakeMember, message: FakeMessage | int
-    ) -> FakeMessage:
+    def _clickable(self, member: FakeMember, message: FakeMessage | int) -> FakeMessage:
         found = (
             message if isinstance(message, FakeMessage) else self.messages_by_id.get(int(message))
         )
@@ -393,7 +385,7 @@ class Puppet:
             raise ClientRefused("the member cannot see this message")
         return found
 
-    def _open_modal(self: FakeDiscord, member: FakeMember, custom_id: str) -> InteractionRecord:
+    def _open_modal(self, member: FakeMember, custom_id: str) -> InteractionRecord:
         # A member has one modal on screen at a time: the last one the bot opened for them.
         record = self.open_modals.get(member.id)
         if record is None or record.modal is None:
@@ -405,7 +397,7 @@ class Puppet:
         return record
 
     async def _interact(
-        self: FakeDiscord,
+        self,
         kind: int,
         member: FakeMember,
         channel: FakeChannel,

@@ -13,12 +13,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from adapters.discord.testing.ratelimits import Verdict
 
 if TYPE_CHECKING:
-    from adapters.discord.testing.server import FakeDiscord
+    from adapters.discord.testing.world import World
 
 Handler = Callable[["Call"], Awaitable[tuple[int, Any]]]
 
@@ -98,17 +98,18 @@ async def parse_body(request: web.Request) -> tuple[Any, list[UploadedFile] | No
         files: list[UploadedFile] = []
         reader = await request.multipart()
         async for part in reader:
-            name = getattr(part, "name", None) or ""
+            if not isinstance(part, BodyPartReader):
+                continue  # nested multipart: discord.py never sends one
+            name = part.name or ""
             if name == "payload_json":
-                payload = _json_or_refuse(await part.text())  # type: ignore[union-attr]
+                payload = _json_or_refuse(await part.text())
             elif name.startswith("files["):
                 index = int(name[6:-1]) if name[6:-1].isdigit() else len(files)
-                data = await part.read()  # type: ignore[union-attr]
                 files.append(
                     UploadedFile(
                         index=index,
-                        filename=getattr(part, "filename", None) or f"file{index}",
-                        data=bytes(data),
+                        filename=part.filename or f"file{index}",
+                        data=bytes(await part.read()),
                         content_type=part.headers.get("Content-Type", "application/octet-stream"),
                     )
                 )
@@ -140,7 +141,7 @@ def json_response(status: int, data: Any, headers: dict[str, str] | None = None)
 class RestApi:
     """Routes `/api/v{9,10}/...` to handlers on the fake."""
 
-    def __init__(self, fake: FakeDiscord) -> None:
+    def __init__(self, fake: World) -> None:
         self.fake = fake
         self.routes: list[RouteSpec] = []
 

@@ -1,117 +1,37 @@
-"""`FakeDiscord`: the aiohttp app (REST + gateway + attachment CDN) and the world it serves.
+"""`FakeDiscord`: the aiohttp app serving REST under /api/v10, the gateway websocket, and
+attachment downloads, around the world and puppet it inherits.
 
-The puppet (members pressing things) is in `puppet.py`; the REST handlers are in
-`routes.py` (channels, messages, threads, commands, guilds) and `callbacks.py`
-(interaction callbacks and webhook follow-ups).
+The REST handlers are in `routes.py` (identity, commands, channels, messages, threads,
+guilds) and `callbacks.py` (interaction callbacks and webhook follow-ups).
 """
 
 from __future__ import annotations
 
-import secrets
-import time
-from collections.abc import Iterable
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from aiohttp import web
 
 from adapters.discord.testing import callbacks, routes
-from adapters.discord.testing.gateway import Gateway, GatewaySession
-from adapters.discord.testing.interactions import AckStats, InteractionRecord, Refusal, ack_stats
-from adapters.discord.testing.messages import MessageRules
 from adapters.discord.testing.puppet import Puppet
-from adapters.discord.testing.ratelimits import RateLimits
-from adapters.discord.testing.rest import DiscordError, RestApi
-from adapters.discord.testing.state import (
-    ADMINISTRATOR,
-    BOT_PERMISSIONS,
-    GUILD_TEXT,
-    MEMBER_PERMISSIONS,
-    FakeChannel,
-    FakeGuild,
-    FakeMember,
-    FakeMessage,
-    FakeRole,
-    FakeUser,
-    Snowflakes,
-    shard_of,
-)
+from adapters.discord.testing.world import RequestLogEntry
 
 
-@dataclass(frozen=True)
-class RequestLogEntry:
-    method: str
-    path: str
-    route: str | None
-    status: int
-    at: float
-
-
-class FakeDiscord(Puppet, MessageRules):
+class FakeDiscord(Puppet):
     """A local Discord for the unmodified discord.py client: REST under `api_url`, the
-    gateway at `gateway_url`, and a puppet API for tests (see `Puppet`).
+    gateway at `gateway_url`, and the puppet API for tests (see `Puppet`).
 
-    Deadlines follow Discord: the initial interaction callback within `callback_deadline`
-    seconds (3), follow-ups while the token lives (`token_lifetime`, 15 minutes). Use
-    `advance(seconds)` to move the fake's clock for deadline tests instead of sleeping.
+    `async with FakeDiscord() as fake:` starts it on 127.0.0.1 at a free port.
     """
 
-    def __init__(
-        self,
-        *,
-        token: str | None = None,
-        shard_count: int = 1,
-        application_name: str = "prepbot",
-        heartbeat_interval_ms: int = 41_250,
-        callback_deadline: float = 3.0,
-        token_lifetime: float = 15 * 60.0,
-        nonce_window: float = 5 * 60.0,
-        privileged_intents: Iterable[str] = (),
-        natural_rate_limits: bool = True,
-    ) -> None:
-        self.ids = Snowflakes()
-        self.token = token or f"fake.{secrets.token_urlsafe(24)}"
-        self.shard_count = shard_count
-        self.application_id = self.ids.next()
-        self.application_name = application_name
-        self.application_flags = 0
-        self.bot_user = FakeUser(self.application_id, application_name, None, bot=True)
-        self.owner_user = FakeUser(self.ids.next(), "app-owner", "App Owner")
-        self.heartbeat_interval_ms = heartbeat_interval_ms
-        self.callback_deadline = callback_deadline
-        self.token_lifetime = token_lifetime
-        self.nonce_window = nonce_window
-        self.privileged_intents = frozenset(privileged_intents)
-        self.rate_limits = RateLimits(natural=natural_rate_limits)
-
-        self.guilds: dict[int, FakeGuild] = {}
-        self.channels: dict[int, FakeChannel] = {}
-        self.users: dict[int, FakeUser] = {self.bot_user.id: self.bot_user}
-        self.bot_members: dict[int, FakeMember] = {}
-        self.messages_by_id: dict[int, FakeMessage] = {}
-        self.interactions: dict[int, InteractionRecord] = {}
-        self.interactions_by_token: dict[str, InteractionRecord] = {}
-        self.open_modals: dict[int, InteractionRecord] = {}  # member id -> who opened it
-        self.global_commands: dict[tuple[int, str], dict[str, Any]] = {}
-        self.guild_commands: dict[int, dict[tuple[int, str], dict[str, Any]]] = {}
-        self.command_syncs: list[tuple[int | None, int]] = []  # (guild id or None, command count)
-        self.unknown_routes: list[str] = []
-        self.refusals: list[Refusal] = []
-        self.request_log: list[RequestLogEntry] = []
-        self._nonces: dict[tuple[int, str], tuple[float, FakeMessage]] = {}
-        self._clock_offset = 0.0
-
-        self.gateway = Gateway(self)
-        self.rest = RestApi(self)
-        routes.register(self.rest, self)
-        callbacks.register(self.rest, self)
-        self._runner: web.AppRunner | None = None
-        self.port = 0
+    _runner: web.AppRunner | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     async def start(self) -> Self:
+        if not self.rest.routes:
+            routes.register(self.rest, self)
+            callbacks.register(self.rest, self)
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/gateway/resume", self.gateway.handle)
@@ -141,204 +61,6 @@ class FakeDiscord(Puppet, MessageRules):
     ) -> None:
         await self.close()
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def api_url(self) -> str:
-        """For `DISCORD_API_URL` / `discord.http.Route.BASE` (no trailing slash)."""
-        return f"{self.base_url}/api/v10"
-
-    @property
-    def gateway_url(self) -> str:
-        """For `DISCORD_GATEWAY_URL` / `DiscordWebSocket.DEFAULT_GATEWAY`."""
-        return f"ws://127.0.0.1:{self.port}/gateway"
-
-    @property
-    def resume_gateway_url(self) -> str:
-        # A different path than the first connection, so a test sees the client use READY's
-        # resume_gateway_url as Discord requires.
-        return f"ws://127.0.0.1:{self.port}/gateway/resume"
-
-    # -- clock ---------------------------------------------------------------------------------
-
-    def now(self) -> float:
-        """The fake's clock for deadlines (monotonic seconds, moved by `advance`)."""
-        return time.monotonic() + self._clock_offset
-
-    def advance(self, seconds: float) -> None:
-        """Move the deadline clock: interaction tokens and nonces age without waiting."""
-        self._clock_offset += seconds
-
-    # -- world ---------------------------------------------------------------------------------
-
-    async def add_guild(
-        self, name: str = "Study group", *, shard_id: int | None = None, locale: str = "en-US"
-    ) -> FakeGuild:
-        """A guild the bot is in, with an owner, roles (@everyone, Admin, the bot's role) and a
-        #general channel. If its shard is connected, the bot gets GUILD_CREATE (it joined)."""
-        shard = (shard_id, self.shard_count) if shard_id is not None else None
-        guild_id = self.ids.next(shard=shard)
-        owner = FakeUser(self.ids.next(), f"{name.lower().replace(' ', '-')}-owner", None)
-        guild = FakeGuild(guild_id, name, owner.id, locale)
-        guild.roles = [
-            FakeRole(guild_id, "@everyone", MEMBER_PERMISSIONS),
-            FakeRole(self.ids.next(), "Admin", ADMINISTRATOR | MEMBER_PERMISSIONS, position=2),
-            FakeRole(self.ids.next(), self.application_name, BOT_PERMISSIONS, 1, managed=True),
-        ]
-        self.guilds[guild_id] = guild
-        self.users[owner.id] = owner
-        guild.members[owner.id] = FakeMember(owner, guild, admin=True)
-        self.bot_members[guild_id] = FakeMember(self.bot_user, guild, role_ids=[guild.bot_role.id])
-        self._new_channel(guild, "general", GUILD_TEXT)
-        session = self.gateway.session_for_guild(guild_id)
-        if session is not None and session.guilds_sent.is_set():
-            # A join carries no `unavailable` key: that is how clients tell it from a guild
-            # coming back after an outage (`unavailable: false`).
-            payload = self.guild_create_payload(guild)
-            del payload["unavailable"]
-            await session.dispatch("GUILD_CREATE", payload)
-        return guild
-
-    def add_member(
-        self,
-        guild: FakeGuild,
-        name: str = "member",
-        *,
-        admin: bool = False,
-        display_name: str | None = None,
-        nick: str | None = None,
-    ) -> FakeMember:
-        """A human member. Admins carry the Admin role (ADMINISTRATOR). Members produce no
-        gateway event: the bot has no GUILD_MEMBERS intent."""
-        user = FakeUser(self.ids.next(), name, display_name)
-        self.users[user.id] = user
-        member = FakeMember(user, guild, admin=admin, nick=nick)
-        if admin:
-            member.role_ids.append(guild.admin_role.id)
-        guild.members[user.id] = member
-        return member
-
-    async def add_channel(
-        self,
-        guild: FakeGuild,
-        name: str = "study",
-        *,
-        type: int = GUILD_TEXT,
-        forbidden: bool = False,
-    ) -> FakeChannel:
-        channel = self._new_channel(guild, name, type, forbidden=forbidden)
-        await self._dispatch_guild(guild, "CHANNEL_CREATE", channel.payload())
-        return channel
-
-    def _new_channel(
-        self, guild: FakeGuild, name: str, type: int, *, forbidden: bool = False
-    ) -> FakeChannel:
-        channel = FakeChannel(
-            self.ids.next(), guild, name, type, position=len(guild.channels), forbidden=forbidden
-        )
-        guild.channels.append(channel)
-        self.channels[channel.id] = channel
-        return channel
-
-    async def delete_channel(self, channel: FakeChannel) -> None:
-        """The channel is deleted: posting to it is 404 Unknown Channel (10003)."""
-        channel.deleted = True
-        await self._dispatch_guild(channel.guild, "CHANNEL_DELETE", channel.payload())
-
-    async def forbid_channel(self, channel: FakeChannel, forbidden: bool = True) -> None:
-        """An overwrite hides the channel from the bot: posting is 403 Missing Access (50001)."""
-        channel.forbidden = forbidden
-        await self._dispatch_guild(channel.guild, "CHANNEL_UPDATE", channel.payload())
-
-    async def dispatch_thread_create(self, thread: FakeChannel) -> None:
-        await self._dispatch_guild(
-            thread.guild, "THREAD_CREATE", thread.payload() | {"newly_created": True}
-        )
-
-    async def remove_guild(self, guild: FakeGuild) -> None:
-        """The bot is kicked (or the guild deleted): GUILD_DELETE without `unavailable`."""
-        if guild.removed:
-            return
-        guild.removed = True
-        await self._dispatch_guild(guild, "GUILD_DELETE", {"id": str(guild.id)}, even_removed=True)
-
-    async def _dispatch_guild(
-        self, guild: FakeGuild, event: str, data: Any, *, even_removed: bool = False
-    ) -> None:
-        if guild.removed and not even_removed:
-            return
-        session = self.gateway.session_for_guild(guild.id)
-        if session is not None and session.guilds_sent.is_set():
-            await session.dispatch(event, data)
-
-    def guilds_on_shard(self, shard_id: int, shard_count: int) -> list[FakeGuild]:
-        return [
-            g
-            for g in self.guilds.values()
-            if not g.removed and shard_of(g.id, shard_count) == shard_id
-        ]
-
-    def guild_create_payload(self, guild: FakeGuild) -> dict[str, Any]:
-        return guild.payload(self.bot_members[guild.id])
-
-    def bot_permissions(self, channel: FakeChannel | None) -> int:
-        if channel is None:
-            return BOT_PERMISSIONS
-        if channel.forbidden:
-            return 0
-        return BOT_PERMISSIONS
-
-    # -- lookups for the REST handlers ---------------------------------------------------------
-
-    def channel_for_bot(self, channel_id: int) -> FakeChannel:
-        channel = self.channels.get(channel_id)
-        if channel is None or channel.deleted or channel.guild.removed:
-            raise DiscordError(404, 10003, "Unknown Channel")
-        parent = self.channels.get(channel.parent_id or 0)
-        if channel.forbidden or (parent is not None and parent.forbidden):
-            raise DiscordError(403, 50001, "Missing Access")
-        return channel
-
-    def message_in(self, channel: FakeChannel, message_id: int) -> FakeMessage:
-        message = self.messages_by_id.get(message_id)
-        if (
-            message is None
-            or message.deleted
-            or message.channel_id != channel.id
-            or message.visible_to is not None
-        ):
-            raise DiscordError(404, 10008, "Unknown Message")
-        return message
-
-    # -- bookkeeping ---------------------------------------------------------------------------
-
-    def log_request(self, method: str, path: str, route: str | None, status: int) -> None:
-        self.request_log.append(RequestLogEntry(method, path, route, status, time.monotonic()))
-
-    def record_refusal(
-        self, method: str, path: str, params: dict[str, str], error: DiscordError
-    ) -> None:
-        refusal = Refusal(method, path, error.status, error.code, error.message)
-        self.refusals.append(refusal)
-        record = None
-        if "interaction_id" in params and params["interaction_id"].isdigit():
-            record = self.interactions.get(int(params["interaction_id"]))
-        elif "token" in params:
-            record = self.interactions_by_token.get(params["token"])
-        if record is not None:
-            record.refusals.append(refusal)
-
-    def ack_stats(self, records: Iterable[InteractionRecord] | None = None) -> AckStats:
-        """Ack latency (dispatch to initial callback) over all interactions, or `records`."""
-        chosen = list(self.interactions.values()) if records is None else list(records)
-        return ack_stats(chosen, self.callback_deadline)
-
-    def requests_to(self, route: str) -> list[RequestLogEntry]:
-        """Logged requests to a route, e.g. "PUT /applications/{application_id}/commands"."""
-        return [entry for entry in self.request_log if entry.route == route]
-
     # -- cdn -----------------------------------------------------------------------------------
 
     async def _cdn(self, request: web.Request) -> web.Response:
@@ -355,4 +77,4 @@ class FakeDiscord(Puppet, MessageRules):
         raise web.HTTPNotFound()
 
 
-__all__ = ["FakeDiscord", "GatewaySession", "RequestLogEntry"]
+__all__ = ["FakeDiscord", "RequestLogEntry"]
