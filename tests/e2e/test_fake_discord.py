@@ -25,6 +25,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from adapters.discord.testing import (
+    MANAGE_GUILD,
     ClientRefused,
     FakeChannel,
     FakeDiscord,
@@ -53,6 +54,23 @@ class Again(discord.ui.View):
         await interaction.response.edit_message(content="pressed", view=None)
 
 
+class Counter(discord.ui.View):
+    """A public post whose button acknowledges silently, then edits the post itself."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+        self.count = 0
+
+    @discord.ui.button(label="Answer", custom_id="count")
+    async def count_one(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Counter]
+    ) -> None:
+        await interaction.response.defer()
+        self.count += 1
+        assert interaction.message is not None
+        await interaction.message.edit(content=f"{self.count} answers")
+
+
 class Bot(discord.Client):
     """The smallest bot that exercises what prepbot's adapter relies on."""
 
@@ -77,6 +95,7 @@ class Bot(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_view(Again())
+        self.add_view(Counter())
         await self.tree.sync()
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
@@ -145,6 +164,10 @@ class Bot(discord.Client):
         ) -> list[app_commands.Choice[str]]:
             names = ["nlp", "llm", "ml-basics", "transformers"]
             return [app_commands.Choice(name=n, value=n) for n in names if current in n]
+
+        @tree.command(description="Post publicly with a counter")
+        async def post(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("0 answers", view=Counter())
 
         @tree.command(description="Admins only")
         @app_commands.default_permissions(manage_guild=True)
@@ -299,6 +322,27 @@ async def test_autocomplete_and_options(fake: FakeDiscord, world) -> None:
         with pytest.raises(ClientRefused):
             await fake.slash(alice, "setup")  # Manage Server only: hidden from members
         assert (await fake.slash(admin, "setup")).text == "set up"
+
+
+async def test_deferred_update_then_channel_edit(fake: FakeDiscord, world) -> None:
+    guild, alice, admin = world
+    async with running(fake):
+        posted = await fake.slash(admin, "post")
+        message = posted.response_message
+        assert message is not None and not message.ephemeral
+        assert [m.id for m in fake.messages(guild.text_channels()[0])] == [message.id]
+        for member, expected in ((alice, "1 answers"), (admin, "2 answers")):
+            pressed = await fake.click(member, message, "count")
+            assert pressed.callback_type == 6 and pressed.complete
+            assert fake.message(message.id).content == expected
+        assert fake.message(message.id).edits == 2
+
+
+async def test_manage_server_permission_shows_admin_commands(fake: FakeDiscord, world) -> None:
+    guild, _, _ = world
+    manager = fake.add_member(guild, "manager", permissions=MANAGE_GUILD)
+    async with running(fake):
+        assert (await fake.slash(manager, "setup")).text == "set up"
 
 
 async def test_attachment_upload(fake: FakeDiscord, world) -> None:

@@ -12,6 +12,8 @@ from adapters.discord.testing.options import ClientRefused
 from adapters.discord.testing.puppet import NotConnected
 from adapters.discord.testing.server import FakeDiscord, RequestLogEntry
 from adapters.discord.testing.state import (
+    ADMINISTRATOR,
+    MANAGE_GUILD,
     FakeAttachment,
     FakeChannel,
     FakeGuild,
@@ -21,6 +23,8 @@ from adapters.discord.testing.state import (
 )
 
 __all__ = [
+    "ADMINISTRATOR",
+    "MANAGE_GUILD",
     "AckStats",
     "ClientRefused",
     "FakeAttachment",

@@ -67,7 +67,7 @@ class _Handlers:
             raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
         if fake.now() - record.created > fake.callback_deadline:
             record.late = True
-            await record.changed()
+            record.notify()
             raise DiscordError(404, 10062, "Unknown interaction")
         body = call.body
         if not isinstance(body, dict) or not isinstance(body.get("type"), int):
@@ -83,17 +83,20 @@ class _Handlers:
             record.response_message = self._respond(record, data, call)
         elif kind == DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
             flags = LOADING | (int(data.get("flags") or 0) & EPHEMERAL)
-            record.response_message = self._respond(record, {}, None, flags=flags, empty_ok=True)
+            record.response_message = self._respond(record, {}, None, flags=flags, placeholder=True)
         elif kind == UPDATE_MESSAGE:
             assert record.source_message is not None
             fake.edit_message(record.source_message, data, call.files)
+        elif kind == DEFERRED_UPDATE_MESSAGE and record.source_message is not None:
+            # The bot may then edit the message through the channel instead of the webhook.
+            fake.deferred_updates.setdefault(record.source_message.id, []).append(record)
         elif kind == APPLICATION_COMMAND_AUTOCOMPLETE_RESULT:
             record.choices = list(data.get("choices") or [])
         elif kind == MODAL:
             record.modal = data
             if record.member is not None:
                 fake.open_modals[record.member.id] = record
-        await record.changed()
+        record.notify()
 
         if call.query.get("with_response") not in ("1", "true", "True"):
             return 204, None
@@ -124,30 +127,17 @@ class _Handlers:
         call: Call | None,
         *,
         flags: int = 0,
-        empty_ok: bool = False,
+        placeholder: bool = False,
     ) -> FakeMessage:
         assert record.channel is not None
-        message_type = 20 if record.type == APPLICATION_COMMAND else 19
-        if empty_ok:
-            # The "thinking" placeholder: Discord creates it without content.
-            message = self.fake.create_message(
-                record.channel,
-                {"content": "\u200b"},
-                None,
-                message_type=message_type,
-                interaction=record,
-                force_flags=flags,
-            )
-            message.data["content"] = ""
-            if flags & EPHEMERAL and record.member is not None:
-                message.visible_to = record.member.id
-            return message
         return self.fake.create_message(
             record.channel,
             data,
             call.files if call else None,
-            message_type=message_type,
+            message_type=20 if record.type == APPLICATION_COMMAND else 19,
             interaction=record,
+            force_flags=flags,
+            placeholder=placeholder,
         )
 
     def _callback_response(self, record: InteractionRecord) -> dict[str, Any]:
@@ -231,7 +221,7 @@ class _Handlers:
             )
             self.fake.finish_loading(placeholder)
             record.original_edits += 1
-            await record.changed()
+            record.notify()
             return self._webhook_result(call, placeholder)
         assert record.channel is not None
         message = self.fake.create_message(
@@ -242,7 +232,7 @@ class _Handlers:
             interaction=record,
         )
         record.followups.append(message)
-        await record.changed()
+        record.notify()
         return self._webhook_result(call, message)
 
     @staticmethod
@@ -257,17 +247,18 @@ class _Handlers:
     async def edit_message(self, call: Call) -> Result:
         record = self._record(call)
         message = self._message(record, call.params["message_id"])
+        edits_before = record.original_edits
         self.fake.edit_message(message, call.body, call.files)
         if message.loading:
             self.fake.finish_loading(message)
-        if message is record.original:
+        if message is record.original and record.original_edits == edits_before:
             record.original_edits += 1
-        await record.changed()
+        record.notify()
         return 200, message.data
 
     async def delete_message(self, call: Call) -> Result:
         record = self._record(call)
         message = self._message(record, call.params["message_id"])
         message.deleted = True
-        await record.changed()
+        record.notify()
         return 204, None

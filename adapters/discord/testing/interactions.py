@@ -95,7 +95,7 @@ class InteractionRecord:
     original_edits: int = 0
     late: bool = False
     modal_submitted: bool = False
-    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _waiters: list[asyncio.Future[None]] = field(default_factory=list, repr=False)
 
     # -- what tests read ----------------------------------------------------------------------
 
@@ -165,16 +165,22 @@ class InteractionRecord:
 
     # -- waiting ----------------------------------------------------------------------------
 
-    async def changed(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+    def notify(self) -> None:
+        """Something about this interaction changed: wake whoever waits on it."""
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def wait_until(
         self, predicate: Callable[[InteractionRecord], bool], within: float = 10.0
     ) -> InteractionRecord:
         try:
-            async with asyncio.timeout(within), self._changed:
-                await self._changed.wait_for(lambda: predicate(self))
+            async with asyncio.timeout(within):
+                while not predicate(self):
+                    waiter = asyncio.get_running_loop().create_future()
+                    self._waiters.append(waiter)
+                    await waiter
         except TimeoutError:
             raise TimeoutError(
                 f"interaction {self.id} (type {self.type}) did not reach the expected state within "

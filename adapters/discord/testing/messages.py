@@ -44,9 +44,12 @@ class MessageRules(World):
         message_type: int = 0,
         interaction: InteractionRecord | None = None,
         force_flags: int = 0,
+        placeholder: bool = False,
     ) -> FakeMessage:
-        """Validate (50035 / 50006) and store a message the bot sends."""
-        self.validate_message(body, files, require_content=True)
+        """Validate (50035 / 50006) and store a message the bot sends. A `placeholder` is
+        the empty "thinking" message Discord itself creates for a deferred response."""
+        if not placeholder:
+            self.validate_message(body, files, require_content=True)
         message_id = self.ids.next()
         flags = (int(body.get("flags") or 0) & _SETTABLE_FLAGS) | force_flags
         if interaction is None:
@@ -104,6 +107,9 @@ class MessageRules(World):
         message.data = data
         guild = self.guilds.get(message.guild_id or 0)
         self._apply(message, body, files, guild)
+        for record in self.deferred_updates.pop(message.id, []):
+            record.original_edits += 1
+            record.notify()
         return message
 
     def finish_loading(self, message: FakeMessage) -> None:

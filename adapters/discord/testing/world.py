@@ -83,6 +83,8 @@ class World:
         self.interactions: dict[int, InteractionRecord] = {}
         self.interactions_by_token: dict[str, InteractionRecord] = {}
         self.open_modals: dict[int, InteractionRecord] = {}  # member id -> who opened it
+        # message id -> interactions acknowledged with DEFERRED_UPDATE_MESSAGE on it
+        self.deferred_updates: dict[int, list[InteractionRecord]] = {}
         self.global_commands: dict[tuple[int, str], dict[str, Any]] = {}
         self.guild_commands: dict[int, dict[tuple[int, str], dict[str, Any]]] = {}
         self.command_syncs: list[tuple[int | None, int]] = []  # (guild id or None, command count)
@@ -164,14 +166,20 @@ class World:
         admin: bool = False,
         display_name: str | None = None,
         nick: str | None = None,
+        permissions: int = 0,
     ) -> FakeMember:
-        """A human member. Admins carry the Admin role (ADMINISTRATOR). Members produce no
-        gateway event: the bot has no GUILD_MEMBERS intent."""
+        """A human member. Admins carry the Admin role (ADMINISTRATOR); `permissions` grants
+        more through a role of their own (e.g. MANAGE_GUILD without being an admin). Members
+        produce no gateway event: the bot has no GUILD_MEMBERS intent."""
         user = FakeUser(self.ids.next(), name, display_name)
         self.users[user.id] = user
         member = FakeMember(user, guild, admin=admin, nick=nick)
         if admin:
             member.role_ids.append(guild.admin_role.id)
+        if permissions:
+            role = FakeRole(self.ids.next(), f"{name}-role", permissions, position=1)
+            guild.roles.append(role)
+            member.role_ids.append(role.id)
         guild.members[user.id] = member
         return member
 
