@@ -397,7 +397,7 @@ async def test_nonce_deduplicates_a_retried_post() -> None:
         assert refused.value.code == 50035
 
 
-async def test_unknown_and_forbidden_channels(fake: FakeDiscord, world) -> None:
+async def test_channel_posts_discord_refuses(fake: FakeDiscord, world) -> None:
     guild, _, _ = world
     hidden = await fake.add_channel(guild, "staff", forbidden=True)
     gone = await fake.add_channel(guild, "old")
@@ -409,9 +409,20 @@ async def test_unknown_and_forbidden_channels(fake: FakeDiscord, world) -> None:
         with pytest.raises(discord.NotFound) as missing:
             await bot.get_partial_messageable(gone.id).send("hi")
         assert missing.value.code == 10003
+        general = bot.get_partial_messageable(guild.text_channels()[0].id)
         with pytest.raises(discord.HTTPException) as long:
-            await bot.get_partial_messageable(guild.text_channels()[0].id).send("x" * 2001)
+            await general.send("x" * 2001)
         assert long.value.code == 50035
+        with pytest.raises(discord.HTTPException) as empty:
+            await general.send("  \n ")
+        assert empty.value.code == 50006
+        with pytest.raises(discord.HTTPException) as huge:
+            await general.send(
+                file=discord.File(io.BytesIO(b"x" * (10 * 1024 * 1024 + 1)), "big.csv")
+            )
+        assert huge.value.status == 413 and huge.value.code == 40005
+        assert fake.messages(guild.text_channels()[0]) == []
+        assert fake.invalid_requests == 1  # the 403; 400s and 404s are not counted
 
 
 async def test_thread_from_a_message(fake: FakeDiscord, world) -> None:

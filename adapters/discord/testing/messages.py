@@ -30,6 +30,9 @@ from adapters.discord.testing.world import World
 # Flags a bot may set on a message it sends (SUPPRESS_EMBEDS, EPHEMERAL via interactions,
 # SUPPRESS_NOTIFICATIONS, IS_COMPONENTS_V2).
 _SETTABLE_FLAGS = 4 | EPHEMERAL | 4096 | 32768
+# What a server without boosts accepts per message (interactions report it as
+# `attachment_size_limit`).
+ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
 
 class MessageRules(World):
@@ -125,8 +128,12 @@ class MessageRules(World):
         check_message(body, errors, files=len(files or []))
         if errors:
             raise DiscordError(400, 50035, "Invalid Form Body", errors.body())
+        if sum(len(f.data) for f in files or []) > ATTACHMENT_SIZE_LIMIT:
+            raise DiscordError(413, 40005, "Request entity too large")
+        content = body.get("content")
+        # Discord trims content: whitespace alone is an empty message.
         if require_content and not (
-            body.get("content")
+            (isinstance(content, str) and content.strip())
             or body.get("embeds")
             or body.get("components")
             or files

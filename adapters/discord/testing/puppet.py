@@ -23,7 +23,7 @@ from adapters.discord.testing.interactions import (
     MODAL_SUBMIT,
     InteractionRecord,
 )
-from adapters.discord.testing.messages import MessageRules
+from adapters.discord.testing.messages import ATTACHMENT_SIZE_LIMIT, MessageRules
 from adapters.discord.testing.options import (
     SUB_COMMAND,
     SUB_COMMAND_GROUP,
@@ -436,7 +436,7 @@ class Puppet(MessageRules):
             "entitlement_sku_ids": [],
             "authorizing_integration_owners": {"0": str(guild.id)},
             "context": 0,
-            "attachment_size_limit": 10 * 1024 * 1024,
+            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
         }
         if message is not None:
             payload["message"] = message.data

@@ -280,6 +280,12 @@ class World:
     def log_request(self, method: str, path: str, route: str | None, status: int) -> None:
         self.request_log.append(RequestLogEntry(method, path, route, status, time.monotonic()))
 
+    @property
+    def invalid_requests(self) -> int:
+        """401, 403 and 429 answers: Discord bans an IP for an hour after 10,000 of these in
+        10 minutes (counted here, not enforced)."""
+        return sum(1 for entry in self.request_log if entry.status in (401, 403, 429))
+
     def record_refusal(
         self, method: str, path: str, params: dict[str, str], error: DiscordError
     ) -> None:
