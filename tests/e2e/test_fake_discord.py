@@ -205,6 +205,8 @@ async def running_in_new_guild(fake: FakeDiscord) -> AsyncIterator[tuple[Bot, Fa
 async def fake() -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord() as server:
         yield server
+        # Every route discord.py called exists in the fake (unknown ones are answered 404).
+        assert server.unknown_routes == []
 
 
 @pytest.fixture
@@ -689,6 +691,7 @@ async def test_natural_route_limit_answers_429_with_discord_headers(
         async with session.get(f"{fake.api_url}/no/such/route") as r:
             assert r.status == 404
         assert fake.unknown_routes == ["GET /no/such/route"]
+        fake.unknown_routes.clear()
 
 
 async def test_ack_latency_figures(fake: FakeDiscord, world) -> None:

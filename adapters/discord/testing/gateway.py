@@ -84,6 +84,8 @@ class GatewaySession:
         self.identified_at = time.monotonic()
         self.resumes = 0
         self.connected = asyncio.Event()
+        # Dispatches and a RESUME's replay go out one at a time, in sequence order.
+        self.order = asyncio.Lock()
         self.guilds_sent = asyncio.Event()
 
     @property
@@ -91,13 +93,23 @@ class GatewaySession:
         return self.connection is not None and not self.connection.ws.closed
 
     async def dispatch(self, event: str, data: Any) -> None:
-        self.sequence += 1
-        frame = {"op": DISPATCH, "t": event, "s": self.sequence, "d": data}
-        self.replay.append((self.sequence, frame))
-        if self.connection is not None:
-            # Gone mid-send: the event stays in the replay buffer for a RESUME.
-            with contextlib.suppress(ConnectionResetError, RuntimeError):
-                await self.connection.send(frame)
+        async with self.order:
+            self.sequence += 1
+            frame = {"op": DISPATCH, "t": event, "s": self.sequence, "d": data}
+            self.replay.append((self.sequence, frame))
+            if self.connection is not None:
+                # Gone mid-send: the event stays in the replay buffer for a RESUME.
+                with contextlib.suppress(ConnectionResetError, RuntimeError):
+                    await self.connection.send(frame)
+
+    async def attach(self, connection: Connection, after: int) -> None:
+        """Resume on `connection`: replay what came after `after`, in order, before any new
+        dispatch goes out."""
+        async with self.order:
+            self.connection = connection
+            for number, frame in list(self.replay):
+                if number > after:
+                    await connection.send(frame)
 
     async def send(self, op: int, data: Any) -> None:
         if self.connection is not None:
@@ -249,7 +261,11 @@ class Gateway:
             await self._close(connection.ws, DECODE_ERROR, "Decode error")
             return None
         session = next((s for s in self.sessions if s.id == data.get("session_id")), None)
-        if session is None or session.invalidated or data.get("token") != self.fake.token:
+        raw_seq = data.get("seq")
+        seq = raw_seq if isinstance(raw_seq, int) else 0
+        # Events the replay buffer no longer holds cannot be resumed.
+        lost = session is not None and bool(session.replay) and seq < session.replay[0][0] - 1
+        if session is None or session.invalidated or lost or data.get("token") != self.fake.token:
             # Not resumable: the client must IDENTIFY again.
             await connection.send({"op": INVALID_SESSION, "d": False, "s": None, "t": None})
             return None
@@ -258,11 +274,7 @@ class Gateway:
             old = session.connection
             session.connection = None
             await self._close(old.ws, 4000, "Session resumed elsewhere")
-        seq = data.get("seq") or 0
-        session.connection = connection
-        for number, frame in list(session.replay):
-            if number > seq:
-                await connection.send(frame)
+        await session.attach(connection, seq)
         session.resumes += 1
         session.connected.set()
         await session.dispatch("RESUMED", {"_trace": ["fake-discord"]})
