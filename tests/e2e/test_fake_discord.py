@@ -71,6 +71,26 @@ class Counter(discord.ui.View):
         await interaction.message.edit(content=f"{self.count} answers")
 
 
+class Level(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @discord.ui.select(
+        custom_id="level",
+        options=[discord.SelectOption(label=name, value=name) for name in ("junior", "senior")],
+    )
+    async def level(
+        self, interaction: discord.Interaction, select: discord.ui.Select[Level]
+    ) -> None:
+        await interaction.response.send_message(f"level {select.values[0]}", ephemeral=True)
+
+    @discord.ui.button(label="Closed", custom_id="closed", disabled=True)
+    async def closed(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Level]
+    ) -> None:
+        raise AssertionError("Discord never delivers a press on a disabled button")
+
+
 class Bot(discord.Client):
     """The smallest bot that exercises what prepbot's adapter relies on."""
 
@@ -96,6 +116,7 @@ class Bot(discord.Client):
     async def setup_hook(self) -> None:
         self.add_view(Again())
         self.add_view(Counter())
+        self.add_view(Level())
         await self.tree.sync()
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
@@ -168,6 +189,10 @@ class Bot(discord.Client):
         @tree.command(description="Post publicly with a counter")
         async def post(interaction: discord.Interaction) -> None:
             await interaction.response.send_message("0 answers", view=Counter())
+
+        @tree.command(description="Pick a level")
+        async def pick(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("Pick one", view=Level(), ephemeral=True)
 
         @tree.command(description="Admins only")
         @app_commands.default_permissions(manage_guild=True)
@@ -347,6 +372,22 @@ async def test_manage_server_permission_shows_admin_commands(fake: FakeDiscord, 
         assert (await fake.slash(manager, "setup")).text == "set up"
 
 
+async def test_select_and_what_members_cannot_press(fake: FakeDiscord, world) -> None:
+    guild, alice, admin = world
+    async with running(fake):
+        menu = (await fake.slash(alice, "pick")).response_message
+        assert menu is not None
+        assert (await fake.select(alice, menu, "level", ["senior"])).text == "level senior"
+        with pytest.raises(ClientRefused):
+            await fake.select(alice, menu, "level", ["principal"])  # not an option
+        with pytest.raises(ClientRefused):
+            await fake.click(alice, menu, "closed")  # disabled
+        with pytest.raises(ClientRefused):
+            await fake.click(admin, menu, "closed")  # someone else's ephemeral message
+        with pytest.raises(ClientRefused):
+            await fake.click(alice, menu, "no-such-button")
+
+
 async def test_attachment_upload(fake: FakeDiscord, world) -> None:
     _, alice, _ = world
     async with running(fake):
@@ -360,7 +401,7 @@ async def test_attachment_upload(fake: FakeDiscord, world) -> None:
 
 
 async def test_rate_limit_is_honoured_and_retried(fake: FakeDiscord, world) -> None:
-    guild, _, _ = world
+    guild, alice, _ = world
     async with running(fake) as bot:
         channel = bot.get_partial_messageable(guild.text_channels()[0].id)
         fake.rate_limit(1, route="POST /channels/{channel_id}/messages", retry_after=0.3)
@@ -373,6 +414,15 @@ async def test_rate_limit_is_honoured_and_retried(fake: FakeDiscord, world) -> N
         fake.rate_limit(1, retry_after=0.2, is_global=True)
         await channel.send("after a global 429")
         assert fake.rate_limited[-1].is_global and fake.early_retries == []
+
+        # The interaction webhook retries too (and the 3-second clock keeps running).
+        fake.rate_limit(
+            1, route="POST /interactions/{interaction_id}/{token}/callback", retry_after=0.1
+        )
+        record = await fake.slash(alice, "ping")
+        assert record.text == "pong" and fake.rate_limited[-1].path.startswith("/interactions/")
+        assert record.ack_latency is not None and record.ack_latency >= 0.1
+        assert fake.early_retries == []
 
 
 async def test_nonce_deduplicates_a_retried_post() -> None:
