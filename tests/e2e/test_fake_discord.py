@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import sys
 import time
+import zlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -809,3 +811,51 @@ async def test_two_processes_split_the_shards() -> None:
         finally:
             process.terminate()
             await process.wait()
+
+
+async def test_gateway_protocol_refusals_and_compression(fake: FakeDiscord, world) -> None:
+    """What discord.py never does wrong, checked on a raw websocket: close codes for a bad
+    token, a bad shard, a missing IDENTIFY and garbage; heartbeats ACKed; zlib-stream frames."""
+
+    async def opened(session: aiohttp.ClientSession, query: str = "v=10&encoding=json") -> Any:
+        ws = await session.ws_connect(f"{fake.gateway_url}?{query}")
+        hello = await ws.receive_json()
+        assert hello["op"] == 10 and hello["d"]["heartbeat_interval"] == 41_250
+        return ws
+
+    identify = {"token": fake.token, "intents": 1, "properties": {}}
+    async with aiohttp.ClientSession() as session:
+        cases = [
+            ({"op": 2, "d": {**identify, "token": "wrong"}}, 4004),
+            ({"op": 2, "d": {**identify, "shard": [1, 1]}}, 4010),
+            ({"op": 2, "d": {**identify, "intents": 1 << 1}}, 4014),
+            ({"op": 8, "d": {}}, 4003),
+            ("not json", 4002),
+        ]
+        for frame, code in cases:
+            ws = await opened(session)
+            if isinstance(frame, str):
+                await ws.send_str(frame)
+            else:
+                await ws.send_json(frame)
+            closing = await ws.receive()
+            assert closing.type is aiohttp.WSMsgType.CLOSE and closing.data == code, frame
+            await ws.close()
+
+        ws = await opened(session)
+        await ws.send_json({"op": 1, "d": None})
+        assert (await ws.receive_json())["op"] == 11
+        await ws.close()
+
+        ws = await session.ws_connect(f"{fake.gateway_url}?v=10&encoding=json&compress=zlib-stream")
+        inflate = zlib.decompressobj()
+        hello = json.loads(inflate.decompress(await ws.receive_bytes()))
+        assert hello["op"] == 10
+        await ws.send_json({"op": 2, "d": identify})
+        ready = json.loads(inflate.decompress(await ws.receive_bytes()))
+        assert ready["t"] == "READY" and ready["s"] == 1
+        assert ready["d"]["guilds"] == [{"id": str(world[0].id), "unavailable": True}]
+        created = json.loads(inflate.decompress(await ws.receive_bytes()))
+        assert created["t"] == "GUILD_CREATE" and created["s"] == 2
+        assert created["d"]["members"][0]["user"]["id"] == str(fake.application_id)
+        await ws.close()
