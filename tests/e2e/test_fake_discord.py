@@ -109,6 +109,7 @@ class Bot(discord.Client):
         self.before_reply: Callable[[], None] = lambda: None
         self.removed: asyncio.Queue[discord.Guild] = asyncio.Queue()
         self.joined: asyncio.Queue[discord.Guild] = asyncio.Queue()
+        self.outages: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
         self._commands()
 
     def note(self, error: discord.HTTPException) -> None:
@@ -124,6 +125,12 @@ class Bot(discord.Client):
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         # discord.py waits 5 s between shard IDENTIFYs to respect Discord's limit.
         return None
+
+    async def on_guild_unavailable(self, guild: discord.Guild) -> None:
+        await self.outages.put(("unavailable", guild.id))
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self.outages.put(("available", guild.id))
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.joined.put(guild)
@@ -515,6 +522,20 @@ async def test_bot_removed_from_guild(fake: FakeDiscord, world) -> None:
         assert removed.id == guild.id and bot.get_guild(guild.id) is None
         with pytest.raises(discord.NotFound):
             await bot.get_partial_messageable(guild.text_channels()[0].id).send("hi")
+
+
+async def test_guild_outage_is_not_a_removal(fake: FakeDiscord, world) -> None:
+    guild, _, _ = world
+    async with running(fake) as bot:
+        async with asyncio.timeout(5):  # the start-up GUILD_CREATE made it available
+            assert await bot.outages.get() == ("available", guild.id)
+        await fake.guild_outage(guild)
+        async with asyncio.timeout(5):
+            assert await bot.outages.get() == ("unavailable", guild.id)
+        await fake.guild_recovered(guild)
+        async with asyncio.timeout(5):
+            assert await bot.outages.get() == ("available", guild.id)
+        assert bot.removed.empty() and bot.get_guild(guild.id) is not None
 
 
 async def test_invalid_token_is_refused(fake: FakeDiscord) -> None:

@@ -227,6 +227,17 @@ class World:
         guild.removed = True
         await self._dispatch_guild(guild, "GUILD_DELETE", {"id": str(guild.id)}, even_removed=True)
 
+    async def guild_outage(self, guild: FakeGuild) -> None:
+        """Discord loses the guild for a while: GUILD_DELETE with `unavailable: true`. The bot
+        is still in it, so nothing about the guild should be paused or forgotten."""
+        await self._dispatch_guild(
+            guild, "GUILD_DELETE", {"id": str(guild.id), "unavailable": True}
+        )
+
+    async def guild_recovered(self, guild: FakeGuild) -> None:
+        """The guild is back after an outage: GUILD_CREATE with `unavailable: false`."""
+        await self._dispatch_guild(guild, "GUILD_CREATE", self.guild_create_payload(guild))
+
     async def _dispatch_guild(
         self, guild: FakeGuild, event: str, data: Any, *, even_removed: bool = False
     ) -> None:
