@@ -26,10 +26,9 @@ Modelled as Discord does it:
 
 Not modelled: voice, DMs and user installs, MESSAGE_CREATE for the bot's own posts, member
 and presence events, the identify concurrency window and session expiry (use
-`drop_connection(forget_session=True)`), the invalid-
-request ban (counted in `invalid_requests`, not enforced), components v2 layout rules, audit
-log reasons, Cloudflare. Guild outages are sent only when a test asks (`guild_outage`,
-`guild_recovered`).
+`drop_connection(forget_session=True)`), the invalid-request ban (counted in
+`invalid_requests`, not enforced), components v2 layout rules, audit log reasons,
+Cloudflare. Guild outages happen only when a test asks (`guild_outage`, `guild_recovered`).
 """
 
 from adapters.discord.testing.interactions import AckStats, InteractionRecord, Refusal
