@@ -203,6 +203,18 @@ class Bot(discord.Client):
         async def pick(interaction: discord.Interaction) -> None:
             await interaction.response.send_message("Pick one", view=Level(), ephemeral=True)
 
+        cohort = app_commands.Group(name="cohort", description="Cohorts")
+
+        @cohort.command(name="add", description="Add a member")
+        async def cohort_add(
+            interaction: discord.Interaction, member: discord.Member, weeks: int = 4
+        ) -> None:
+            await interaction.response.send_message(
+                f"added {member.name} for {weeks} weeks", ephemeral=True
+            )
+
+        tree.add_command(cohort)
+
         @tree.command(description="Admins only")
         @app_commands.default_permissions(manage_guild=True)
         async def setup(interaction: discord.Interaction) -> None:
@@ -395,6 +407,21 @@ async def test_select_and_what_members_cannot_press(fake: FakeDiscord, world) ->
             await fake.click(admin, menu, "closed")  # someone else's ephemeral message
         with pytest.raises(ClientRefused):
             await fake.click(alice, menu, "no-such-button")
+
+
+async def test_subcommands_and_member_options(fake: FakeDiscord, world) -> None:
+    _, alice, admin = world
+    async with running(fake):
+        record = await fake.slash(admin, "cohort add", member=alice, weeks=6)
+        assert record.text == "added alice for 6 weeks"
+        options = record.payload["data"]["options"]
+        assert options[0]["name"] == "add" and options[0]["type"] == 1
+        assert record.payload["data"]["resolved"]["users"][str(alice.id)]["username"] == "alice"
+        for wrong in ("cohort", "cohort nope"):
+            with pytest.raises(ClientRefused):
+                await fake.slash(admin, wrong, member=alice)
+        with pytest.raises(ClientRefused):
+            await fake.slash(admin, "cohort add", member=alice, weeks="six")
 
 
 async def test_attachment_upload(fake: FakeDiscord, world) -> None:

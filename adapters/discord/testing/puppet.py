@@ -182,18 +182,8 @@ class Puppet(MessageRules):
         names = command.split()
         registered = self.find_command(member.guild, names[0])
         self._check_permission(member, registered, bypass_permissions)
-        option_specs = registered.get("options") or []
-        built: list[dict[str, Any]] = []
+        built, target, option_specs = _subcommands(registered, names, command)
         resolved: dict[str, dict[str, Any]] = {}
-        target = built
-        for sub in names[1:]:
-            spec = find_option(option_specs, sub, f"/{command}")
-            if spec.get("type") not in (SUB_COMMAND, SUB_COMMAND_GROUP):
-                raise ClientRefused(f"{sub!r} is not a subcommand of /{names[0]}")
-            entry: dict[str, Any] = {"name": sub, "type": spec["type"], "options": []}
-            target.append(entry)
-            target = entry["options"]
-            option_specs = spec.get("options") or []
         if any(spec.get("type") in (SUB_COMMAND, SUB_COMMAND_GROUP) for spec in option_specs):
             raise ClientRefused(f"/{command} needs a subcommand")
         target.extend(fill_options(option_specs, values, resolved, f"/{command}"))
@@ -226,15 +216,7 @@ class Puppet(MessageRules):
         names = command.split()
         registered = self.find_command(member.guild, names[0])
         self._check_permission(member, registered, False)
-        option_specs = registered.get("options") or []
-        built: list[dict[str, Any]] = []
-        target = built
-        for sub in names[1:]:
-            spec = find_option(option_specs, sub, f"/{command}")
-            entry: dict[str, Any] = {"name": sub, "type": spec["type"], "options": []}
-            target.append(entry)
-            target = entry["options"]
-            option_specs = spec.get("options") or []
+        built, target, option_specs = _subcommands(registered, names, command)
         spec = find_option(option_specs, focused, f"/{command}")
         if not spec.get("autocomplete"):
             raise ClientRefused(f"option {focused!r} of /{command} has no autocomplete")
@@ -460,3 +442,22 @@ class Puppet(MessageRules):
         if wait:
             await record.wait_complete(within)
         return record
+
+
+def _subcommands(
+    registered: dict[str, Any], names: list[str], command: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The options list for `/a b c`: (top-level options, the list the leaf's options go in,
+    the leaf's option specs)."""
+    option_specs: list[dict[str, Any]] = registered.get("options") or []
+    built: list[dict[str, Any]] = []
+    target = built
+    for sub in names[1:]:
+        spec = find_option(option_specs, sub, f"/{command}")
+        if spec.get("type") not in (SUB_COMMAND, SUB_COMMAND_GROUP):
+            raise ClientRefused(f"{sub!r} is not a subcommand of /{names[0]}")
+        entry: dict[str, Any] = {"name": sub, "type": spec["type"], "options": []}
+        target.append(entry)
+        target = entry["options"]
+        option_specs = spec.get("options") or []
+    return built, target, option_specs

@@ -285,7 +285,7 @@ class _Handlers:
 
     async def send_message(self, call: Call) -> Result:
         channel = self._channel(call)
-        body = call.body if isinstance(call.body, dict) else call.body
+        body = call.body
         if not isinstance(body, dict):
             raise DiscordError(400, 50109, "The request body contains invalid JSON.")
         nonce = None if body.get("nonce") is None else str(body["nonce"])
