@@ -300,11 +300,7 @@ async def test_late_callback_is_refused_as_unknown_interaction(fake: FakeDiscord
     async with running(fake) as bot:
         # The member's interaction is 3.5 s old by the time the bot answers.
         bot.before_reply = lambda: fake.advance(3.5)
-        record = await fake.send_interaction(
-            alice,
-            2,
-            {"id": fake.find_command(alice.guild, "ping")["id"], "name": "ping", "type": 1},
-        )
+        record = await fake.slash(alice, "ping", wait=False)
         await record.wait_until(lambda r: r.late)
         await asyncio.wait_for(bot.failed.wait(), 5)
         assert isinstance(bot.errors[0], discord.NotFound) and bot.errors[0].code == 10062
