@@ -43,7 +43,11 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 # Discord wants a first response within 3 s of the interaction; answer directly when the
 # core is done by then, leaving room for the response's own round trip.
-DEFER_AFTER = 1.5
+DEFER_AFTER = 0.3
+# Core calls running at once. More would not finish sooner (SQLite has one writer; the
+# ORM work runs on this event loop), but would queue so much work on the loop that even
+# acknowledgements went out late. Interactions beyond it wait their turn, acknowledged.
+MAX_CORE_CALLS = 8
 COMMAND_FORM_PREFIX = "pb:c:"
 APOLOGY = "Sorry, something went wrong on my side. Nothing was changed; please try again."
 UNKNOWN_BUTTON = "Sorry, I don't recognise that button any more. Try /help."
@@ -59,9 +63,17 @@ ANSWER_INPUT = "answer"
 class Handler:
     """Everything a member can do, turned into core calls and Discord responses."""
 
-    def __init__(self, core: Prepbot, *, defer_after: float = DEFER_AFTER) -> None:
+    def __init__(
+        self,
+        core: Prepbot,
+        *,
+        defer_after: float = DEFER_AFTER,
+        max_core_calls: int = MAX_CORE_CALLS,
+    ) -> None:
         self.core = core
         self.defer_after = defer_after
+        self.max_core_calls = max_core_calls
+        self._slots: asyncio.Semaphore | None = None
         # For benchmarks and logs: how long first responses took, and failures.
         self.ack_seconds: list[float] = []
         self.failures = 0
@@ -165,9 +177,21 @@ class Handler:
         if caller is None:
             await self._send(interaction, error(SERVERS_ONLY), started)
             return
-        task = asyncio.ensure_future(work(caller))
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.max_core_calls)
+        slots = self._slots
+        # Busy: acknowledge first, so waiting for a turn never eats into the 3 seconds.
+        busy = slots.locked()
+
+        async def limited() -> Reply:
+            async with slots:
+                return await work(caller)
+
+        task = asyncio.ensure_future(limited())
         try:
-            done, _ = await asyncio.wait({task}, timeout=self.defer_after)
+            done: set[asyncio.Future[Reply]] = set()
+            if not busy:
+                done, _ = await asyncio.wait({task}, timeout=self.defer_after)
             if not done:
                 await interaction.response.defer(ephemeral=True, thinking=True)
                 self.ack_seconds.append(time.perf_counter() - started)
