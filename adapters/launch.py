@@ -99,7 +99,15 @@ async def run_chat(settings: Settings) -> int:
     started: list[ChatAdapter] = []
     try:
         for adapter in adapters:
-            await adapter.start(runtime)
+            try:
+                await adapter.start(runtime)
+            except Exception as exc:  # noqa: BLE001 - one clear line, never a secret
+                # Whatever failed (a refused token, an unreachable endpoint), say so in
+                # one line: a traceback would bury it, and the settings stay unprinted.
+                log.error("could not start the %s adapter: %s", adapter.platform, _reason(exc))
+                with contextlib.suppress(Exception):
+                    await adapter.close()
+                return 1
             started.append(adapter)
             log.info("%s adapter started", adapter.platform)
         await runtime.start_qotd().start()
@@ -116,6 +124,11 @@ async def run_chat(settings: Settings) -> int:
             except Exception:  # noqa: BLE001 - closing the others matters more
                 log.exception("closing the %s adapter failed", adapter.platform)
         await runtime.close()
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or "no details"
+    return f"{type(exc).__name__}: {text[:300]}"
 
 
 class _LateChat:
