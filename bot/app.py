@@ -14,7 +14,7 @@ from bot.services.leaderboard import LeaderboardService
 from bot.services.practice import PracticeService
 from bot.services.privacy import PrivacyService
 from bot.services.qotd import QotdService
-from bot.services.quiz import QuizService
+from bot.services.quiz import FULL_ANSWER_ACTION, QuizService
 from bot.services.stats import StatsService
 from bot.views import Reply, error
 
@@ -77,7 +77,8 @@ class Prepbot:
         Actions are `name[:arg[:arg]]`: `answer:QID:LETTER` (a choice button) or
         `answer:QID` with `text` (a free-text form) answer the member's pending quiz
         question; `qotd:answer:POST[:LETTER]` (or with `text`) answers a question of the
-        day; anything else is a catalogue command with its arguments (`rate:good:42`,
+        day; `model-answer:QID` shows a whole model answer the grade cut short; anything
+        else is a catalogue command with its arguments (`rate:good:42`,
         `forget-me:confirm`, `quiz`). A malformed action gets a message, never an error.
         """
         if not action or len(action) > MAX_ACTION_CHARS:
@@ -95,6 +96,10 @@ class Prepbot:
                 return error(UNREADABLE_ACTION)
             answer = args[2] if len(args) == 3 else (text or "")
             return await self.qotd.answer(caller, answer, int(args[1]))
+        if name == FULL_ANSWER_ACTION:
+            if len(args) != 1 or not args[0]:
+                return error(UNREADABLE_ACTION)
+            return await self.quiz.model_answer(caller, args[0])
         if name not in BY_NAME:
             return error(UNREADABLE_ACTION)
         return await self.handle(caller, name, args)

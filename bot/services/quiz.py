@@ -99,6 +99,16 @@ def question_reply(question: Question, level: str | None, note: str | None = Non
     )
 
 
+FULL_ANSWER_ACTION = "model-answer"
+
+
+def full_answer_buttons(question: Question) -> tuple[Button, ...]:
+    """A "Full answer" button when the model answer is longer than a field shows."""
+    if len(question.model_answer) <= MAX_FIELD:
+        return ()
+    return (Button("Full answer", f"{FULL_ANSWER_ACTION}:{question.id}"),)
+
+
 def grade_reply(
     question: Question,
     result: Grade,
@@ -132,7 +142,7 @@ def grade_reply(
         text=f"{verdict_word}: {result.score}/100 ({earned})",
         title="Your grade",
         fields=tuple(fields),
-        buttons=(*extra_buttons, Button("Next question", "quiz")),
+        buttons=(*extra_buttons, *full_answer_buttons(question), Button("Next question", "quiz")),
         footer="/quiz for another question, /leaderboard to see the standings.",
     )
 
@@ -366,10 +376,33 @@ class QuizService:
             question = await uow.questions.get(pending.question_id)
             await uow.pending.clear(who.member.id)
         shown = question.model_answer if question else ""
+        more = full_answer_buttons(question) if question else ()
         return Reply(
             text="Skipped. Here is the model answer, for next time.",
             fields=(Field("Model answer", _clip(shown)),) if shown else (),
-            buttons=(Button("Next question", "quiz"),),
+            buttons=(*more, Button("Next question", "quiz")),
+        )
+
+    async def model_answer(self, caller: Caller, question_id: str) -> Reply:
+        """The whole model answer of a question the member has already answered or
+        skipped (a grade shows it cut to a field's length). A question still waiting for
+        their answer, or one they were never asked, is refused: no peeking."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            who = await resolve(uow, caller, now)
+            question = await uow.questions.get(question_id)
+            pending = await uow.pending.get(who.member.id)
+            asked = question_id in await uow.seen.seen(who.member.id) or (
+                await uow.cards.get(who.member.id, question_id) is not None
+            )
+        if question is None or not asked:
+            return error("I can only show model answers of questions you have been asked.")
+        if pending is not None and pending.question_id == question_id:
+            return error("Answer the question first (or /skip it), then see the model answer.")
+        return Reply(
+            title="Model answer",
+            text=question.model_answer,
+            fields=(Field("Why", _clip(question.explanation)),) if question.explanation else (),
         )
 
 

@@ -59,3 +59,40 @@ async def test_garbage_actions_get_a_message(fake_core):
     for action in ("", "x" * 500, "answer", "answer::", "nope:1", "qotd:answer:abc", ":::"):
         reply = await fake_core.act(member(), action)
         assert reply.error, action
+
+
+async def test_a_long_model_answer_gets_a_full_answer_button(fake_core, sample_questions):
+    from bot.domain import Kind, Question
+
+    long_answer = "Attention weighs values by query-key similarity. " * 40
+    question = Question(
+        id="long-answer-q",
+        prompt="What does attention compute?",
+        kind=Kind.SHORT,
+        topic="llms",
+        level="junior",
+        model_answer=long_answer.strip(),
+        accepted=("weighted sum of values",),
+    )
+    await fake_core.catalog.sync([*sample_questions, question])
+    peek = await fake_core.act(member("eve"), "model-answer:long-answer-q")
+    assert peek.error and "been asked" in peek.text
+    asked = await fake_core.quiz.ask(member(), ["llms"])
+    assert asked.answer_action == "answer:long-answer-q"
+    early = await fake_core.act(member(), "model-answer:long-answer-q")
+    assert early.error and "Answer the question first" in early.text
+    graded = await fake_core.act(member(), asked.answer_action, text="a weighted sum of values")
+    shown = next(f.value for f in graded.fields if f.name == "Model answer")
+    assert shown.endswith("…") and len(shown) <= 1000
+    assert [b.action for b in graded.buttons if b.label == "Full answer"] == [
+        "model-answer:long-answer-q"
+    ]
+    full = await fake_core.act(member(), "model-answer:long-answer-q")
+    assert not full.error and full.text == long_answer.strip()
+    assert (await fake_core.act(member(), "model-answer")).error
+
+
+async def test_a_short_model_answer_has_no_full_answer_button(fake_core):
+    asked = await fake_core.quiz.ask(member(), ["nlp-basics", "choice"])
+    graded = await fake_core.act(member(), f"{asked.answer_action}:A")
+    assert "Full answer" not in [b.label for b in graded.buttons]
