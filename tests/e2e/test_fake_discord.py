@@ -33,6 +33,7 @@ from adapters.discord.testing import (
     FakeDiscord,
     FakeGuild,
     FakeMember,
+    InteractionFailed,
 )
 
 
@@ -300,11 +301,30 @@ async def test_late_callback_is_refused_as_unknown_interaction(fake: FakeDiscord
     async with running(fake) as bot:
         # The member's interaction is 3.5 s old by the time the bot answers.
         bot.before_reply = lambda: fake.advance(3.5)
-        record = await fake.slash(alice, "ping", wait=False)
-        await record.wait_until(lambda r: r.late)
+        with pytest.raises(InteractionFailed) as failed:
+            await fake.slash(alice, "ping")
+        record = failed.value.record
+        assert record.late and record.failed
         await asyncio.wait_for(bot.failed.wait(), 5)
         assert isinstance(bot.errors[0], discord.NotFound) and bot.errors[0].code == 10062
         assert record.callback_type is None
+        assert fake.ack_stats().late == 1
+
+
+async def test_an_unanswered_interaction_fails_at_the_deadline() -> None:
+    async with (
+        FakeDiscord(callback_deadline=0.2) as fake,
+        running_in_new_guild(fake) as (_, channel),
+    ):
+        member = fake.add_member(channel.guild, "alice")
+        started = time.monotonic()
+        with pytest.raises(InteractionFailed) as failed:
+            # discord.py drops a press on a custom_id no view handles: nobody answers.
+            await fake.send_interaction(
+                member, 3, {"custom_id": "nobody", "component_type": 2}, wait=True
+            )
+        assert failed.value.record.expired and not failed.value.record.late
+        assert time.monotonic() - started < 2
         assert fake.ack_stats().late == 1
 
 

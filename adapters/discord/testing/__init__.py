@@ -31,7 +31,12 @@ and presence events, the identify concurrency window and session expiry (use
 Cloudflare. Guild outages happen only when a test asks (`guild_outage`, `guild_recovered`).
 """
 
-from adapters.discord.testing.interactions import AckStats, InteractionRecord, Refusal
+from adapters.discord.testing.interactions import (
+    AckStats,
+    InteractionFailed,
+    InteractionRecord,
+    Refusal,
+)
 from adapters.discord.testing.options import ClientRefused
 from adapters.discord.testing.puppet import NotConnected
 from adapters.discord.testing.server import FakeDiscord, RequestLogEntry
@@ -58,6 +63,7 @@ __all__ = [
     "FakeMember",
     "FakeMessage",
     "FakeUser",
+    "InteractionFailed",
     "InteractionRecord",
     "NotConnected",
     "Refusal",

@@ -93,7 +93,8 @@ class InteractionRecord:
     choices: list[dict[str, Any]] | None = None
     refusals: list[Refusal] = field(default_factory=list)
     original_edits: int = 0
-    late: bool = False
+    late: bool = False  # the bot's initial callback came after the deadline and was refused
+    expired: bool = False  # the deadline passed with no initial callback at all
     modal_submitted: bool = False
     _waiters: list[asyncio.Future[None]] = field(default_factory=list, repr=False)
 
@@ -140,6 +141,11 @@ class InteractionRecord:
     def ephemeral(self) -> bool:
         messages = self.messages
         return bool(messages) and all(m.ephemeral for m in messages)
+
+    @property
+    def failed(self) -> bool:
+        """What the member sees as "This interaction failed": no initial response in time."""
+        return self.callback_type is None and (self.late or self.expired)
 
     @property
     def complete(self) -> bool:
@@ -190,10 +196,27 @@ class InteractionRecord:
         return self
 
     async def wait_complete(self, within: float = 10.0) -> InteractionRecord:
-        return await self.wait_until(lambda r: r.complete, within)
+        """Until the member has seen an answer; `InteractionFailed` as soon as it cannot
+        happen any more (no initial callback within the deadline)."""
+        await self.wait_until(lambda r: r.complete or r.failed, within)
+        if not self.complete:
+            raise InteractionFailed(self)
+        return self
 
     async def wait_followups(self, count: int, within: float = 10.0) -> InteractionRecord:
         return await self.wait_until(lambda r: len(r.followups) >= count, within)
+
+
+class InteractionFailed(TimeoutError):
+    """The bot did not acknowledge the interaction within Discord's deadline."""
+
+    def __init__(self, record: InteractionRecord) -> None:
+        reason = "its callback came late and was refused" if record.late else "no callback"
+        super().__init__(
+            f"interaction {record.id} (type {record.type}) failed: {reason}; "
+            f"refusals={record.refusals}"
+        )
+        self.record = record
 
 
 @dataclass(frozen=True)

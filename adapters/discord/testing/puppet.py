@@ -11,6 +11,7 @@ raises `ClientRefused` instead of being sent.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -339,6 +340,11 @@ class Puppet(MessageRules):
 
     # -- internals -----------------------------------------------------------------------------
 
+    def _expire(self, record: InteractionRecord) -> None:
+        if record.callback_type is None and self.now() - record.created > self.callback_deadline:
+            record.expired = True
+            record.notify()
+
     def _check_permission(self, member: FakeMember, command: dict[str, Any], bypass: bool) -> None:
         required = command.get("default_member_permissions")
         if required is None or bypass:
@@ -439,6 +445,8 @@ class Puppet(MessageRules):
         self.interactions_by_token[token] = record
         record.dispatched_at = time.monotonic()
         await session.dispatch("INTERACTION_CREATE", payload)
+        # Wake waiters when the deadline passes, so an unanswered interaction fails then.
+        asyncio.get_running_loop().call_later(self.callback_deadline + 0.05, self._expire, record)
         if wait:
             await record.wait_complete(within)
         return record
