@@ -556,8 +556,8 @@ async def test_resume_after_a_dropped_connection(fake: FakeDiscord, world) -> No
         assert [path for path, _ in fake.gateway.connections] == ["/gateway", "/gateway/resume"]
 
 
-async def test_bot_removed_from_guild(fake: FakeDiscord, world) -> None:
-    guild, _, _ = world
+async def test_bot_removed_from_guild_and_invited_back(fake: FakeDiscord, world) -> None:
+    guild, alice, _ = world
     async with running(fake) as bot:
         await fake.remove_guild(guild)
         async with asyncio.timeout(5):
@@ -565,6 +565,13 @@ async def test_bot_removed_from_guild(fake: FakeDiscord, world) -> None:
         assert removed.id == guild.id and bot.get_guild(guild.id) is None
         with pytest.raises(discord.NotFound):
             await bot.get_partial_messageable(guild.text_channels()[0].id).send("hi")
+        with pytest.raises(ClientRefused):
+            await fake.slash(alice, "ping")  # the bot's commands are gone with it
+
+        await fake.rejoin_guild(guild)
+        async with asyncio.timeout(5):
+            assert (await bot.joined.get()).id == guild.id
+        assert (await fake.slash(alice, "ping")).text == "pong"
 
 
 async def test_guild_outage_is_not_a_removal(fake: FakeDiscord, world) -> None:

@@ -149,14 +149,22 @@ class World:
         guild.members[owner.id] = FakeMember(owner, guild, admin=True)
         self.bot_members[guild_id] = FakeMember(self.bot_user, guild, role_ids=[guild.bot_role.id])
         self._new_channel(guild, "general", GUILD_TEXT)
-        session = self.gateway.session_for_guild(guild_id)
-        if session is not None and session.guilds_sent.is_set():
-            # A join carries no `unavailable` key: that is how clients tell it from a guild
-            # coming back after an outage (`unavailable: false`).
-            payload = self.guild_create_payload(guild)
-            del payload["unavailable"]
-            await session.dispatch("GUILD_CREATE", payload)
+        await self._joined(guild)
         return guild
+
+    async def rejoin_guild(self, guild: FakeGuild) -> None:
+        """The bot is invited back into a guild it was removed from."""
+        if guild.removed:
+            guild.removed = False
+            guild.joined_at = time.time()
+            await self._joined(guild)
+
+    async def _joined(self, guild: FakeGuild) -> None:
+        # A join carries no `unavailable` key: that is how clients tell it from a guild coming
+        # back after an outage (`unavailable: false`).
+        payload = self.guild_create_payload(guild)
+        del payload["unavailable"]
+        await self._dispatch_guild(guild, "GUILD_CREATE", payload)
 
     def add_member(
         self,
