@@ -4,9 +4,10 @@ modals and type into autocompleted options; tests read what the bot answered.
 Each action builds the INTERACTION_CREATE payload Discord would send (snowflake strings,
 member with permissions as a string, token, version 1, `data` as documented), dispatches it on
 the gateway session of the guild's shard, and (unless `wait=False`) waits until the member has
-seen an answer. What Discord's own client would not let a member do (a command the member
-cannot see, a disabled button, an option outside its choices, a modal value over max_length)
-raises `ClientRefused` instead of being sent.
+seen an answer, or raises `InteractionFailed` once Discord's deadline has passed without one.
+What Discord's own client would not let a member do (a command the member cannot see, a
+disabled button, an option outside its choices, a modal value over max_length) raises
+`ClientRefused` instead of being sent.
 """
 
 from __future__ import annotations
