@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -36,7 +37,7 @@ from adapters.discord.testing.interactions import InteractionRecord
 from adapters.discord.testing.server import FakeDiscord
 from adapters.discord.testing.state import FakeMember
 from adapters.launch import ChatRouter
-from bot.bootstrap import Runtime, start
+from bot.bootstrap import GC_THRESHOLDS, Runtime, start
 from bot.config import Settings
 
 ACK_TARGET_MS = 500.0
@@ -165,6 +166,10 @@ async def run(
     members: int, interactions: int, content_dir: Path | None = None, in_process: bool = False
 ) -> dict[str, Any]:
     logging.getLogger("discord").setLevel(logging.ERROR)
+    # The fake keeps every payload it served; with CPython's default thresholds its growing
+    # heap gets full collections that stall this process for up to a second, which would be
+    # measured as the bot's latency. Collect as rarely as the bot itself does (bootstrap).
+    gc.set_threshold(*GC_THRESHOLDS)
     with tempfile.TemporaryDirectory(prefix="prepbot-bench-discord-") as tmp:
         async with FakeDiscord() as fake:
             guild = await fake.add_guild("Bench server")
@@ -210,7 +215,7 @@ async def run(
                     if process.returncode is None:
                         process.send_signal(signal.SIGTERM)
                     await asyncio.wait_for(process.wait(), 60)
-                output = log.read_text(errors="replace")
+                output = log.read_text(errors="replace") if log.exists() else ""
                 crashed = process.returncode != 0 or "Traceback" in output
                 bot_failures = output.count("handling an interaction failed")
                 # The answers as stored, read after the bot has gone.
