@@ -127,3 +127,43 @@ async def test_a_malformed_interaction_with_a_token_still_gets_an_apology(world)
     )
     assert broken.ephemeral and "Sorry" in broken.text
     assert "/quiz" in (await fake.slash(alice, "help")).text
+
+
+async def test_a_direct_message_interaction_is_told_to_use_a_server(world):
+    fake, alice = world.fake, world.alice
+    record = await fake.send_interaction(
+        alice,
+        APPLICATION_COMMAND,
+        {"id": "1", "name": "quiz", "type": 1, "options": []},
+        overrides={
+            "guild_id": None,
+            "guild": None,
+            "member": None,
+            "user": alice.user.payload(),
+            "context": 1,
+            "channel": {"id": "99", "type": 1},
+            "channel_id": "99",
+        },
+        wait=True,
+    )
+    assert record.acked
+    assert record.ephemeral and "works inside a server" in record.text, record.text
+
+
+async def test_a_core_failure_gets_an_apology_and_the_next_call_works(world, monkeypatch):
+    assert world.bot is not None
+    core = world.bot.core
+    original = core.leaderboard.board
+    calls = {"n": 0}
+
+    async def broken(caller, args=(), limit=10):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database went away")
+        return await original(caller, args, limit)
+
+    monkeypatch.setattr(core.leaderboard, "board", broken)
+    failed = await world.fake.slash(world.alice, "leaderboard")
+    assert failed.ephemeral and "Sorry, something went wrong" in failed.text
+    works = await world.fake.slash(world.alice, "leaderboard")
+    assert "Leaderboard" in works.text

@@ -162,3 +162,32 @@ async def test_a_guild_removal_pauses_that_guilds_subscriptions_only(world):
     assert [s.channel for s in remaining] == [str(lounge.id)]
     report = await world.bot.tick(NINE)
     assert report.posted == 1
+
+
+async def test_qotd_answer_command_with_and_without_text(world):
+    await _setup(world, time="09:00")
+    assert world.bot is not None
+    await world.bot.tick(NINE)
+    fake = world.fake
+    # Without text: Discord has no "next message", so a form collects the answer.
+    opened = await fake.slash(world.alice, "qotd answer", channel=world.study)
+    assert opened.modal is not None and opened.modal["custom_id"] == "pb:c:qotd:answer"
+    graded = await fake.submit_modal(
+        world.alice, "pb:c:qotd:answer", {"answer": "stemming strips suffixes with rules"}
+    )
+    assert "Question of the day · your grade" in graded.text
+    typed = await fake.slash(world.bob, "qotd answer", channel=world.study, text="B")
+    assert "Question of the day · your grade" in typed.text and typed.ephemeral
+    elsewhere = await fake.slash(world.bob, "qotd answer", text="B")
+    assert "no question of the day open here" in elsewhere.text
+
+
+async def test_guilds_are_isolated(world):
+    other = await world.fake.add_guild("Elsewhere")
+    stranger = world.fake.add_member(other, "zed", display_name="Zed")
+    asked = await world.fake.slash(stranger, "quiz", kind="choice")
+    custom_id = next(b["custom_id"] for b in asked.buttons() if b["label"] == "A")
+    await world.fake.click(stranger, asked.message_with(custom_id), custom_id)
+    here = await world.fake.slash(world.alice, "leaderboard")
+    there = await world.fake.slash(stranger, "leaderboard")
+    assert "Zed" not in here.text and "Zed" in there.text
