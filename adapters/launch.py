@@ -84,7 +84,7 @@ def chat_adapters(settings: Settings) -> list[ChatAdapter]:
 async def run_chat(settings: Settings) -> int:
     """Start the core and every configured adapter; run until one stops or a signal."""
     adapters = chat_adapters(settings)
-    router = ChatRouter({a.platform: _LateChat(a) for a in adapters})
+    router = ChatRouter({a.platform: LateChat(a) for a in adapters})
     platforms = frozenset(a.platform for a in adapters)
     try:
         runtime = await start(settings, chat=router, platforms=platforms)
@@ -131,7 +131,7 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:300]}"
 
 
-class _LateChat:
+class LateChat:
     """An adapter's ChatPort, looked up at send time (adapters build theirs on start)."""
 
     def __init__(self, adapter: ChatAdapter) -> None:

@@ -25,13 +25,8 @@ from discord.http import Route
 
 from adapters.discord.chat import DiscordChat
 from adapters.discord.commands import build_tree, tree_hash
-from adapters.discord.interactions import (
-    APOLOGY,
-    DYNAMIC_ITEMS,
-    Handler,
-    attach,
-    on_interaction,
-)
+from adapters.discord.components import DYNAMIC_ITEMS, attach
+from adapters.discord.interactions import APOLOGY, Handler, on_interaction
 from bot.app import Prepbot
 from bot.bootstrap import Runtime
 from bot.config import Settings

@@ -36,7 +36,7 @@ from adapters.discord.app import DiscordAdapter
 from adapters.discord.testing.interactions import InteractionRecord
 from adapters.discord.testing.server import FakeDiscord
 from adapters.discord.testing.state import FakeMember
-from adapters.launch import ChatRouter
+from adapters.launch import ChatRouter, LateChat
 from bot.bootstrap import GC_THRESHOLDS, Runtime, start
 from bot.config import Settings
 
@@ -185,7 +185,7 @@ async def run(
             crashed = False
             if in_process:
                 adapter = DiscordAdapter(settings)
-                router = ChatRouter({"discord": _Late(adapter)})
+                router = ChatRouter({"discord": LateChat(adapter)})
                 runtime = await start(settings, chat=router, platforms=frozenset({"discord"}))
                 try:
                     await adapter.start(runtime)
@@ -251,20 +251,6 @@ def _pct(values: Sequence[float], fraction: float) -> float | None:
     if not values:
         return None
     return round(values[min(len(values) - 1, int(fraction * len(values)))], 2)
-
-
-class _Late:
-    def __init__(self, adapter: DiscordAdapter) -> None:
-        self.adapter = adapter
-
-    async def send(self, target: Any, reply: Any) -> Any:
-        return await self.adapter.chat.send(target, reply)
-
-    async def edit(self, message: Any, reply: Any) -> None:
-        await self.adapter.chat.edit(message, reply)
-
-    async def open_thread(self, message: Any, title: str) -> Any:
-        return await self.adapter.chat.open_thread(message, title)
 
 
 def main(argv: Sequence[str]) -> int:

@@ -11,13 +11,14 @@ it finally gives up the wait has been served: the core is told to retry at once
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from typing import Any, Literal
 
 import aiohttp
 import discord
 
-from adapters.discord.interactions import view_for
+from adapters.discord.components import view_for
 from adapters.discord.render import Rendered, closed, render
 from bot.ports import ChannelGone, ChatError, RateLimited, SentMessage, Target
 from bot.views import Reply
@@ -73,7 +74,7 @@ class DiscordChat:
         kwargs = self._kwargs(rendered)
         if rendered.attachment is not None:
             name, data = rendered.attachment
-            kwargs["file"] = discord.File(_bytes_io(data), filename=name)
+            kwargs["file"] = discord.File(io.BytesIO(data), filename=name)
         if reply.dedupe_key:
             kwargs["nonce"] = nonce_for(reply.dedupe_key)
         try:
@@ -109,9 +110,3 @@ class DiscordChat:
         except (discord.DiscordException, aiohttp.ClientError, OSError, ValueError) as exc:
             raise translate(exc, f"thread on {message.message_id}") from exc
         return Target(message.target.platform, message.target.channel, thread=str(thread["id"]))
-
-
-def _bytes_io(data: bytes) -> Any:
-    import io
-
-    return io.BytesIO(data)

@@ -22,7 +22,8 @@ from typing import Any, cast
 import discord
 from discord import app_commands
 
-from adapters.discord.interactions import Handler, command_form
+from adapters.discord.components import command_form
+from adapters.discord.interactions import Handler
 from bot.commands import COMMANDS, MAX_LONG_TEXT, Command, CommandError, Option
 from bot.content.topics import TOPICS
 from bot.views import error

@@ -1,10 +1,9 @@
 """Interactions: slash commands, button presses and modal submissions, mapped to core
 calls and answered within Discord's 3-second limit.
 
-Every press carries what it needs in its custom_id (see render.py), so buttons keep
-working after a restart: `ActionButton` and `FormButton` are discord.py dynamic items,
-matched by pattern rather than by a view held in memory. Modal submissions are routed by
-their custom_id in `on_interaction`, for the same reason.
+Buttons are dynamic items (components.py) that find the `Handler` through the client;
+modal submissions and components nobody claims are routed here, in `on_interaction`, by
+their custom_id alone, so both keep working after a restart.
 
 The first response is sent at once when the core answers within `defer_after`
 seconds, else the interaction is deferred (an ephemeral "thinking…") and the reply follows
@@ -15,24 +14,24 @@ sends can stop the process.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
 
-from adapters.discord.render import (
-    ACTION_PREFIX,
-    FORM_PREFIX,
-    MODAL_PREFIX,
-    ButtonSpec,
-    Rendered,
-    clip,
-    modal_id,
-    render,
+from adapters.discord.components import (
+    ANSWER_INPUT,
+    COMMAND_FORM_PREFIX,
+    AnswerForm,
+    handled_custom_id,
+    handler_of,
+    on_message,
+    view_for,
 )
+from adapters.discord.render import MODAL_PREFIX, Rendered, render
 from bot.app import Prepbot
 from bot.commands import MAX_LONG_TEXT
 from bot.services.context import Caller
@@ -49,7 +48,6 @@ DEFER_AFTER = 0.15
 # ORM work runs on this event loop), but would queue so much work on the loop that even
 # acknowledgements went out late. Interactions beyond it wait their turn, acknowledged.
 MAX_CORE_CALLS = 8
-COMMAND_FORM_PREFIX = "pb:c:"
 APOLOGY = "Sorry, something went wrong on my side. Nothing was changed; please try again."
 UNKNOWN_BUTTON = "Sorry, I don't recognise that button any more. Try /help."
 SERVERS_ONLY = "prepbot works inside a server: add it to one and use its commands there."
@@ -57,8 +55,6 @@ TOO_LONG = (
     "Your answer is {length:,} characters; the limit is {limit:,}. Nothing was recorded: "
     "shorten it and submit again."
 )
-MODAL_TITLE = "Your answer"
-ANSWER_INPUT = "answer"
 
 
 class Handler:
@@ -263,158 +259,12 @@ def message_kwargs(rendered: Rendered) -> dict[str, Any]:
     if rendered.rows:
         kwargs["view"] = view_for(rendered.rows)
     if rendered.attachment is not None:
-        import io
-
         name, data = rendered.attachment
         kwargs["file"] = discord.File(io.BytesIO(data), filename=name)
     return kwargs
 
 
 # -- components that survive restarts ---------------------------------------------------
-
-HANDLER_ATTRIBUTE = "prepbot_handler"
-
-
-def attach(client: discord.Client, handler: Handler) -> None:
-    """Give the client its handler: discord.py builds dynamic items from a custom_id
-    alone, so they find the handler through the interaction's client."""
-    setattr(client, HANDLER_ATTRIBUTE, handler)
-
-
-def handler_of(client: discord.Client) -> Handler | None:
-    found = getattr(client, HANDLER_ATTRIBUTE, None)
-    return found if isinstance(found, Handler) else None
-
-
-def _handler(interaction: discord.Interaction[Any]) -> Handler:
-    handler = handler_of(interaction.client)
-    assert handler is not None, "the adapter attaches its handler before connecting"
-    return handler
-
-
-class ActionButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=re.escape(ACTION_PREFIX) + r"(?P<action>[^\s]{1,95})",
-):
-    """A button that runs a core action (`pb:a:ACTION`)."""
-
-    def __init__(self, spec: ButtonSpec) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=spec.label, custom_id=spec.custom_id, style=spec.style, disabled=spec.disabled
-            )
-        )
-        self.action = spec.custom_id[len(ACTION_PREFIX) :]
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ActionButton:
-        return cls(ButtonSpec("·", ACTION_PREFIX + match["action"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await _handler(interaction).button(interaction, self.action)
-
-
-class FormButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=re.escape(FORM_PREFIX) + r"(?P<action>[^\s]{1,95})",
-):
-    """A button that opens the answer form for `ACTION` (`pb:f:ACTION`)."""
-
-    def __init__(self, spec: ButtonSpec) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=spec.label, custom_id=spec.custom_id, style=spec.style, disabled=spec.disabled
-            )
-        )
-        self.action = spec.custom_id[len(FORM_PREFIX) :]
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> FormButton:
-        return cls(ButtonSpec("·", FORM_PREFIX + match["action"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await _handler(interaction).open_form(interaction, modal_id(self.action), MODAL_TITLE)
-
-
-DYNAMIC_ITEMS = (ActionButton, FormButton)
-
-
-def handled_custom_id(custom_id: str) -> bool:
-    """Whether a component's custom_id is one of ours (a dynamic item will take it)."""
-    return any(item.__discord_ui_compiled_template__.fullmatch(custom_id) for item in DYNAMIC_ITEMS)
-
-
-def _on_message(interaction: discord.Interaction[Any], custom_id: str) -> bool:
-    """Whether the pressed message really carries `custom_id`: discord.py only runs a
-    dynamic item from a component of the interaction's message, and drops anything else
-    silently (a forged press), which would leave the member without an answer."""
-    message = interaction.message
-    if message is None:
-        return False
-    stack: list[Any] = list(message.components)
-    while stack:
-        component = stack.pop()
-        if getattr(component, "custom_id", None) == custom_id:
-            return True
-        stack.extend(getattr(component, "children", ()) or ())
-    return False
-
-
-def view_for(rows: tuple[tuple[ButtonSpec, ...], ...]) -> discord.ui.View:
-    """A view of dynamic buttons, nothing kept in memory per message."""
-    view = discord.ui.View(timeout=None)
-    for row_number, row in enumerate(rows):
-        for spec in row:
-            item: discord.ui.DynamicItem[Any]
-            if spec.custom_id.startswith(FORM_PREFIX):
-                item = FormButton(spec)
-            else:
-                item = ActionButton(spec)
-            item.row = row_number
-            view.add_item(item)
-    return view
-
-
-class AnswerForm(discord.ui.Modal):
-    """The free-text answer form. Its submission is handled in `on_interaction` from the
-    custom_id alone, so a form opened before a restart is still answered after it."""
-
-    answer: discord.ui.TextInput[Any]
-
-    def __init__(self, custom_id: str, title: str, label: str = "Your answer") -> None:
-        super().__init__(title=clip(title, 45), custom_id=custom_id, timeout=None)
-        self.answer = discord.ui.TextInput(
-            label=clip(label, 45),
-            custom_id=ANSWER_INPUT,
-            style=discord.TextStyle.paragraph,
-            max_length=MAX_LONG_TEXT,
-            required=True,
-        )
-        self.add_item(self.answer)
-
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        # Handled in on_interaction (the one path that also works after a restart).
-        return None
-
-
-def command_form(path: tuple[str, ...], title: str) -> AnswerForm | None:
-    """A form collecting a command's long text option (e.g. `/qotd answer`)."""
-    custom_id = COMMAND_FORM_PREFIX + ":".join(path)
-    if len(custom_id) > 100:
-        return None
-    return AnswerForm(custom_id, title)
 
 
 async def on_interaction(interaction: discord.Interaction[Any]) -> None:
@@ -427,7 +277,7 @@ async def on_interaction(interaction: discord.Interaction[Any]) -> None:
             await handler.submitted(interaction)
         elif interaction.type is discord.InteractionType.component:
             custom_id = str(payload(interaction).get("custom_id", ""))
-            if not (handled_custom_id(custom_id) and _on_message(interaction, custom_id)):
+            if not (handled_custom_id(custom_id) and on_message(interaction, custom_id)):
                 await handler.unknown(interaction)
     except Exception:  # noqa: BLE001
         handler.failures += 1

@@ -15,7 +15,7 @@ from typing import Any
 from adapters.discord.app import DiscordAdapter
 from adapters.discord.testing.server import FakeDiscord
 from adapters.discord.testing.state import FakeChannel, FakeGuild, FakeMember, FakeMessage
-from adapters.launch import ChatRouter
+from adapters.launch import ChatRouter, LateChat
 from bot.bootstrap import Runtime, start
 from bot.config import Settings
 from bot.testing import FakeClock
@@ -68,7 +68,7 @@ class Bot:
 
 async def start_bot(settings: Settings, clock: FakeClock | None = None) -> Bot:
     adapter = DiscordAdapter(settings)
-    router = ChatRouter({"discord": _Late(adapter)})
+    router = ChatRouter({"discord": LateChat(adapter)})
     runtime = await start(settings, clock=clock, chat=router, platforms=frozenset({"discord"}))
     try:
         await adapter.start(runtime)
@@ -77,22 +77,6 @@ async def start_bot(settings: Settings, clock: FakeClock | None = None) -> Bot:
         await runtime.close()
         raise
     return Bot(runtime, adapter)
-
-
-class _Late:
-    """The adapter's chat port, looked up per call (it exists once the adapter started)."""
-
-    def __init__(self, adapter: DiscordAdapter) -> None:
-        self.adapter = adapter
-
-    async def send(self, target, reply):  # noqa: ANN001, ANN201
-        return await self.adapter.chat.send(target, reply)
-
-    async def edit(self, message, reply):  # noqa: ANN001, ANN201
-        return await self.adapter.chat.edit(message, reply)
-
-    async def open_thread(self, message, title):  # noqa: ANN001, ANN201
-        return await self.adapter.chat.open_thread(message, title)
 
 
 @dataclass
