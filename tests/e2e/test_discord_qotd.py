@@ -191,3 +191,19 @@ async def test_guilds_are_isolated(world):
     here = await world.fake.slash(world.alice, "leaderboard")
     there = await world.fake.slash(stranger, "leaderboard")
     assert "Zed" not in here.text and "Zed" in there.text
+
+
+async def test_a_post_discord_py_gives_up_on_is_retried_by_the_core_without_a_second_wait(world):
+    await _setup(world, time="09:00", digest="off")
+    assert world.bot is not None
+    # discord.py retries a 429 five times, sleeping each retry_after; the sixth refusal
+    # reaches the core as RateLimited(0), whose limiter retries at once.
+    world.fake.rate_limit(6, route="POST /channels/{channel_id}/messages", retry_after=0.05)
+    report = await world.bot.tick(NINE)
+    assert report.posted == 1 and report.failed == 0, report
+    posts = [p for p in world.posts() if "Question of the day ·" in p.text]
+    assert len(posts) == 1
+    assert len(world.fake.rate_limited) == 6
+    assert world.fake.early_retries == []
+    # The core saw one refusal from discord.py (not six) and did not wait on it again.
+    assert world.bot.core.qotd.chat.throttled == 1
