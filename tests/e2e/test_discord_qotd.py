@@ -132,10 +132,14 @@ async def test_a_429_storm_during_fan_out_posts_everything_once(world):
     assert world.fake.early_retries == []
 
 
-async def test_a_deleted_channel_pauses_its_subscription(world):
+@pytest.mark.parametrize("how", ["deleted", "forbidden"])
+async def test_a_deleted_or_forbidden_channel_pauses_its_subscription(world, how):
     await _setup(world, time="09:00")
     assert world.bot is not None
-    await world.fake.delete_channel(world.study)
+    if how == "deleted":
+        await world.fake.delete_channel(world.study)
+    else:
+        await world.fake.forbid_channel(world.study)
     report = await world.bot.tick(NINE)
     assert report.gone == 1 and report.posted == 0
     assert await world.bot.core.qotd.schedules() == []
