@@ -74,6 +74,13 @@ async def test_two_processes_split_the_shards_and_post_each_question_once(tmp_pa
                 }
                 processes.append(await _process(env, logs[shard]))
                 await fake.wait_until_ready(shards=[shard], within=90)
+                # Each process has its own data directory, so each uploads the commands
+                # once it is ready; members can use them after that.
+                for _ in range(900):
+                    if len(fake.command_syncs) > shard:
+                        break
+                    await asyncio.sleep(0.1)
+                assert len(fake.command_syncs) > shard, logs[shard].read_text()[-2000:]
             assert {s.shard_id for s in fake.gateway.current_sessions()} == {0, 1}
             # Each shard's interactions reach the process that holds it.
             for guild, admin in zip(guilds, admins, strict=True):
