@@ -78,6 +78,8 @@ def make_client(settings: Settings) -> discord.Client:
     options: dict[str, Any] = {
         "intents": intents,
         "allowed_mentions": discord.AllowedMentions.none(),
+        # The bot reads no messages, so a message cache would only hold memory.
+        "max_messages": None,
     }
     ids = shard_ids(settings)
     if settings.discord_shard_count is not None:

@@ -49,6 +49,7 @@ async def test_the_client_asks_for_guilds_only_and_mentions_nobody():
     mentions = client.allowed_mentions
     assert mentions is not None
     assert mentions.to_dict() == discord.AllowedMentions.none().to_dict()
+    assert client._connection.max_messages is None
     await client.close()
 
 
