@@ -134,7 +134,8 @@ async def test_a_429_storm_during_fan_out_posts_everything_once(world):
 
 @pytest.mark.parametrize("how", ["deleted", "forbidden"])
 async def test_a_deleted_or_forbidden_channel_pauses_its_subscription(world, how):
-    await _setup(world, time="09:00")
+    general = world.guild.text_channels()[0]
+    await _setup(world, time="09:00", notify=general)
     assert world.bot is not None
     if how == "deleted":
         await world.fake.delete_channel(world.study)
@@ -143,6 +144,9 @@ async def test_a_deleted_or_forbidden_channel_pauses_its_subscription(world, how
     report = await world.bot.tick(NINE)
     assert report.gone == 1 and report.posted == 0
     assert await world.bot.core.qotd.schedules() == []
+    # The admins hear about it where they asked (a channel option, passed by id).
+    notices = [m for m in world.fake.messages(general) if "Question of the day paused" in m.text]
+    assert len(notices) == 1 and "/qotd resume" in notices[0].text
 
 
 async def test_a_guild_removal_pauses_that_guilds_subscriptions_only(world):

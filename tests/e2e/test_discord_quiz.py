@@ -119,3 +119,20 @@ async def test_topic_autocomplete(world):
     assert len(choices) <= 25
     none = await world.fake.autocomplete(world.alice, "practice", "topic", "zzzz")
     assert none == []
+
+
+async def test_a_double_click_grades_once(world):
+    import asyncio
+
+    fake, alice = world.fake, world.alice
+    asked = await fake.slash(alice, "quiz", kind="choice")
+    a = _button(asked, "A")
+    message = asked.message_with(a)
+    first, second = await asyncio.gather(
+        fake.click(alice, message, a), fake.click(alice, message, a)
+    )
+    texts = sorted([first.text, second.text])
+    assert sum("Correct: 100/100 (+10 points)" in t for t in texts) == 1
+    assert sum("no longer waiting" in t for t in texts) == 1
+    stats = await fake.slash(alice, "stats")
+    assert "10 points" in stats.text
