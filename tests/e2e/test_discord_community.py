@@ -112,3 +112,11 @@ async def test_buttons_and_forms_survive_a_restart(world):
         bob, opened.modal["custom_id"], {"answer": "Stemming cuts suffixes by rules."}
     )
     assert "/100" in submitted.text and "Model answer" in submitted.text
+
+
+async def test_a_dropped_gateway_connection_resumes_and_keeps_serving(world):
+    fake = world.fake
+    await fake.drop_connection(0)
+    await fake.wait_for_resume(0, within=30)
+    record = await fake.slash(world.alice, "help")
+    assert "/quiz" in record.text
