@@ -1052,6 +1052,21 @@ class QotdService:
             thread = await self.chat.open_thread(sent, "Question of the day: discuss")
         except Exception as exc:  # noqa: BLE001 - a thread is a nicety, the reveal is out
             log.info("qotd: no discussion thread for post %d: %s", post.id, exc)
+        if thread is not None and len(question.model_answer) > MAX_FIELD:
+            # The reveal shows the model answer cut to a field; the whole of it opens the
+            # discussion.
+            try:
+                await self.chat.send(
+                    thread,
+                    Reply(
+                        title="The model answer in full",
+                        text=question.model_answer,
+                        private=False,
+                        dedupe_key=f"qotd-full:{post.id}",
+                    ),
+                )
+            except Exception as exc:  # noqa: BLE001 - as for the thread itself
+                log.info("qotd: no full answer in the thread of post %d: %s", post.id, exc)
         async with self.uow() as uow:
             await uow.qotd.update(
                 post.id,

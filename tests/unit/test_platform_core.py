@@ -263,3 +263,25 @@ async def test_a_retried_post_shows_the_question_first_picked(qworld):
         (row,) = await uow.qotd.since(MONDAY)
     assert row.status == "posted" and row.question_id == picked
     assert len(qworld.chat.sent) == 1
+
+
+async def test_a_long_model_answer_is_posted_in_full_in_the_reveal_thread(sample_questions):
+    from dataclasses import replace as copy
+
+    long_answer = "Stemming cuts suffixes by rule; lemmatization looks words up. " * 30
+    questions = [copy(q, model_answer=long_answer.strip()) for q in sample_questions]
+    world = _World(questions)
+    core = world.core()
+    await core.catalog.sync(questions)
+    await _setup(core, D_ADMIN)
+    assert core.qotd is not None
+    await core.qotd.tick(at(9, 1))
+    report = await core.qotd.tick(datetime(2026, 1, 5, 23, 0, tzinfo=UTC))
+    assert report.revealed == 1
+    in_thread = [
+        world.chat.messages[mid] for target, mid in world.chat.sent if target.thread is not None
+    ]
+    assert len(in_thread) == 1 and in_thread[0].text == long_answer.strip()
+    reveal = world.chat.messages[world.chat.sent[1][1]]
+    shown = next(f.value for f in reveal.fields if f.name == "Model answer")
+    assert shown.endswith("…")
