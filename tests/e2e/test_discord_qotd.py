@@ -215,3 +215,27 @@ async def test_a_post_discord_py_gives_up_on_is_retried_by_the_core_without_a_se
     assert world.fake.early_retries == []
     # The core saw one refusal from discord.py (not six) and did not wait on it again.
     assert world.bot.core.qotd.chat.throttled == 1
+
+
+async def test_a_long_model_answer_opens_the_thread_in_full(tmp_path):
+    import yaml
+
+    from tests.conftest import SAMPLE_PACKS
+
+    pack = yaml.safe_load((SAMPLE_PACKS / "sample.yaml").read_text())
+    long_answer = "Stemming cuts suffixes by rule; lemmatization looks words up. " * 30
+    for question in pack["questions"]:
+        question["model_answer"] = long_answer.strip()
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "sample.yaml").write_text(yaml.safe_dump(pack))
+    async with discord_world(tmp_path, PREPBOT_CONTENT_DIR=str(content)) as world:
+        await _setup(world, time="09:00", digest="off")
+        assert world.bot is not None
+        await world.bot.tick(NINE)
+        world.clock.set(AFTER_REVEAL)
+        assert (await world.bot.tick(AFTER_REVEAL)).revealed == 1
+        (thread,) = world.fake.threads(world.study)
+        (first,) = world.fake.messages(thread)
+        assert "The model answer in full" in first.text
+        assert long_answer.strip() in first.text
