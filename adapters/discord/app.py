@@ -206,7 +206,7 @@ class DiscordAdapter:
     async def start(self, runtime: Runtime) -> None:
         configure_endpoints(self.settings)
         client = make_client(self.settings)
-        handler = Handler(runtime.core)
+        handler = Handler(runtime.core, timezone=self.settings.default_timezone)
         if self.defer_after is not None:
             handler.defer_after = self.defer_after
         attach(client, handler)

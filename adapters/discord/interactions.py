@@ -66,8 +66,11 @@ class Handler:
         *,
         defer_after: float = DEFER_AFTER,
         max_core_calls: int = MAX_CORE_CALLS,
+        timezone: str = "UTC",
     ) -> None:
         self.core = core
+        # A new community's timezone (PREPBOT_TIMEZONE): Discord does not tell a server's.
+        self.timezone = timezone
         self.defer_after = defer_after
         self.max_core_calls = max_core_calls
         self._slots: asyncio.Semaphore | None = None
@@ -91,6 +94,7 @@ class Handler:
             display_name=user.display_name or user.name or "member",
             channel_external_id=str(interaction.channel_id) if interaction.channel_id else None,
             community_name=guild.name if guild is not None and guild.name else "",
+            timezone=self.timezone,
             is_admin=bool(permissions.administrator or permissions.manage_guild),
         )
 

@@ -120,3 +120,9 @@ async def test_a_dropped_gateway_connection_resumes_and_keeps_serving(world):
     await fake.wait_for_resume(0, within=30)
     record = await fake.slash(world.alice, "help")
     assert "/quiz" in record.text
+
+
+async def test_a_new_server_takes_the_configured_timezone(tmp_path):
+    async with discord_world(tmp_path, PREPBOT_TIMEZONE="Europe/Berlin") as world:
+        record = await world.fake.slash(world.admin, "qotd setup", channel=world.study)
+        assert "Europe/Berlin" in record.text
