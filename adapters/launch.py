@@ -84,7 +84,7 @@ def chat_adapters(settings: Settings) -> list[ChatAdapter]:
 async def run_chat(settings: Settings) -> int:
     """Start the core and every configured adapter; run until one stops or a signal."""
     adapters = chat_adapters(settings)
-    router = ChatRouter({a.platform: _LateChat(a) for a in adapters})
+    router = ChatRouter({a.platform: LateChat(a) for a in adapters})
     platforms = frozenset(a.platform for a in adapters)
     try:
         runtime = await start(settings, chat=router, platforms=platforms)
@@ -99,7 +99,15 @@ async def run_chat(settings: Settings) -> int:
     started: list[ChatAdapter] = []
     try:
         for adapter in adapters:
-            await adapter.start(runtime)
+            try:
+                await adapter.start(runtime)
+            except Exception as exc:  # noqa: BLE001 - one clear line, never a secret
+                # Whatever failed (a refused token, an unreachable endpoint), say so in
+                # one line: a traceback would bury it, and the settings stay unprinted.
+                log.error("could not start the %s adapter: %s", adapter.platform, _reason(exc))
+                with contextlib.suppress(Exception):
+                    await adapter.close()
+                return 1
             started.append(adapter)
             log.info("%s adapter started", adapter.platform)
         await runtime.start_qotd().start()
@@ -118,7 +126,12 @@ async def run_chat(settings: Settings) -> int:
         await runtime.close()
 
 
-class _LateChat:
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or "no details"
+    return f"{type(exc).__name__}: {text[:300]}"
+
+
+class LateChat:
     """An adapter's ChatPort, looked up at send time (adapters build theirs on start)."""
 
     def __init__(self, adapter: ChatAdapter) -> None:

@@ -116,6 +116,8 @@ class Runtime:
             self.qotd_jobs.stop()
         # Answers already submitted are recorded before the database goes away.
         await self.core.quiz.answers.drain()
+        if self.core.qotd is not None:
+            await self.core.qotd.settle()
         await self.engine.dispose()
 
 

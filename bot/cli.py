@@ -20,7 +20,9 @@ from bot.domain import LEVELS, Kind, Question
 from bot.storage.codec import question_to_dict
 
 MAX_GRADE_INPUT = 100_000
-BENCHES = ("asag", "grading", "leaderboard", "qotd")
+BENCHES = ("asag", "grading", "leaderboard", "qotd", "discord")
+# Benchmarks that drive an adapter live with it (the core never imports a platform).
+ADAPTER_BENCHES = {"discord": "adapters.discord.bench"}
 
 
 def _settings() -> Settings:
@@ -332,9 +334,29 @@ def cmd_bench(args: argparse.Namespace) -> int:
     names = tuple(b for b in BENCHES if b != "asag") if args.name == "all" else (args.name,)
     status = 0
     for name in names:
-        module = importlib.import_module(f"bot.bench.{name}")
+        module = importlib.import_module(ADAPTER_BENCHES.get(name, f"bot.bench.{name}"))
         status |= module.main(list(args.rest))
     return status
+
+
+def cmd_discord_sync(args: argparse.Namespace) -> int:
+    """Upload the slash commands now: to one guild (instant, for trying changes) or
+    globally (Discord may take a while to show them everywhere)."""
+    settings = _settings()
+    _configure_logging(settings)
+    if settings.discord_token is None:
+        print("prepbot: set DISCORD_TOKEN to sync commands", file=sys.stderr)
+        return 2
+    from adapters.discord.app import sync_only
+
+    try:
+        count = asyncio.run(sync_only(settings, args.guild))
+    except Exception as exc:  # noqa: BLE001 - one line for the operator, never a secret
+        print(f"prepbot: syncing failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    where = f"guild {args.guild}" if args.guild else "every server (global)"
+    print(f"synced {count} commands to {where}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -374,6 +396,11 @@ def build_parser() -> argparse.ArgumentParser:
     export_roster.add_argument("--community", required=True, help="PLATFORM:ID, e.g. console:local")
     export_roster.add_argument("--cohort", required=True, help="the cohort's name")
 
+    discord_cmd = sub.add_parser("discord", help="Discord application commands")
+    discord_sub = discord_cmd.add_subparsers(dest="discord_command", required=True)
+    sync = discord_sub.add_parser("sync", help="upload the slash commands now")
+    sync.add_argument("--guild", type=int, help="only this server (shows changes at once)")
+
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument("name", choices=(*BENCHES, "all"))
     bench.add_argument("rest", nargs=argparse.REMAINDER)
@@ -386,6 +413,7 @@ HANDLERS = {
     "migrate": cmd_migrate,
     "grade": cmd_grade,
     "bench": cmd_bench,
+    "discord": cmd_discord_sync,
 }
 CONTENT_HANDLERS = {
     "validate": cmd_content_validate,

@@ -3,16 +3,49 @@ routing from it; `bot.app.Prepbot.handle` executes them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.domain import LEVELS, Kind
+
 MAX_COMMAND_CHARS = 500
+# The longest free-text answer a form or a long option accepts (Discord's modal limit).
+MAX_LONG_TEXT = 4000
+
+LEVEL_CHOICES: tuple[str, ...] = LEVELS
+KIND_CHOICES = tuple(kind.value for kind in Kind)
+WINDOW_CHOICES = ("day", "week", "month", "all")
+RATING_CHOICES = ("again", "hard", "good", "easy")
+INTERVIEW_LENGTHS = ("short", "standard", "full")
 
 
 @dataclass(frozen=True, slots=True)
 class Option:
+    """One argument of a command, described well enough for a platform to build a typed
+    option from it (a Discord slash-command option, a Slack form field).
+
+    `kind` is "text", "member" (a platform user, passed to the core as their platform id)
+    or "long" (free text up to MAX_LONG_TEXT; a platform with forms may collect it with
+    one when it is left out). `suggest` names a list a platform may offer as the member
+    types ("topics", "cohorts"). `style` says how a value reaches the core: "positional"
+    (the value itself), "keyword" (`name=value`) or "flagged" (the word `name`, then the
+    value), or "word" (the value itself, which the command recognises wherever it stands,
+    so leaving out an earlier one shifts nothing)."""
+
     name: str
     help: str
     required: bool = False
+    choices: tuple[str, ...] = ()
+    kind: str = "text"
+    suggest: str | None = None
+    style: str = "positional"
+
+    def to_args(self, value: str) -> tuple[str, ...]:
+        if self.style == "keyword":
+            return (f"{self.name}={value}",)
+        if self.style == "flagged":
+            return (self.name, value)
+        return (value,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +54,8 @@ class Command:
     help: str
     options: tuple[Option, ...] = ()
     role: str = "member"  # member | instructor | admin
+    # Commands with subcommands take the subcommand's name as their first argument.
+    subcommands: tuple[Command, ...] = ()
 
     @property
     def usage(self) -> str:
@@ -29,6 +64,124 @@ class Command:
             parts.append(f"<{option.name}>" if option.required else f"[{option.name}]")
         return " ".join(parts)
 
+    def subcommand(self, name: str) -> Command | None:
+        return next((s for s in self.subcommands if s.name == name), None)
+
+    def arguments(self, values: Mapping[str, str | None]) -> tuple[str, ...]:
+        """The core's arguments for named option values (platforms with typed options).
+
+        A positional option left out while a later one is given would shift the later
+        one into its place, so that is refused rather than guessed."""
+        args: list[str] = []
+        skipped: Option | None = None
+        for option in self.options:
+            value = values.get(option.name)
+            if value is None or not str(value).strip():
+                if option.style == "positional":
+                    skipped = skipped or option
+                continue
+            if option.style == "positional" and skipped is not None:
+                raise CommandError(
+                    f"Give {skipped.name} too: /{self.name} takes {option.name} after it."
+                )
+            args.extend(option.to_args(str(value).strip()))
+        return tuple(args)
+
+
+def _cohort_name(help: str = "the cohort's name") -> Option:
+    return Option("name", help, required=True, suggest="cohorts")
+
+
+_MEMBER = Option("member", "who", required=True, kind="member")
+
+COHORT_SUBCOMMANDS: tuple[Command, ...] = (
+    Command("list", "The cohorts here and who runs them."),
+    Command("join", "Join a cohort.", (_cohort_name(),)),
+    Command("leave", "Leave a cohort.", (_cohort_name(),)),
+    Command(
+        "create",
+        "Start a cohort; you become its instructor.",
+        (
+            Option("name", "letters, digits, - and _", required=True),
+            Option("start", "first day, YYYY-MM-DD"),
+            Option("end", "last day, YYYY-MM-DD"),
+        ),
+        role="instructor",
+    ),
+    Command("add", "Add a member to your cohort.", (_cohort_name(), _MEMBER), "instructor"),
+    Command("remove", "Remove a member from your cohort.", (_cohort_name(), _MEMBER), "instructor"),
+    Command(
+        "dates",
+        "Set a cohort's first and last day (- clears one).",
+        (
+            _cohort_name(),
+            Option("start", "YYYY-MM-DD or -", required=True),
+            Option("end", "YYYY-MM-DD or -", required=True),
+        ),
+        role="instructor",
+    ),
+    Command("bind", "Make this channel the cohort's channel.", (_cohort_name(),), "instructor"),
+    Command("roster", "Points, accuracy and streak of every member.", (_cohort_name(),)),
+    Command("export", "The roster as a CSV file.", (_cohort_name(),), "instructor"),
+    Command(
+        "owner", "Make a member an instructor of a cohort.", (_cohort_name(), _MEMBER), "admin"
+    ),
+    Command(
+        "delete", "Delete a cohort (its members keep their points).", (_cohort_name(),), "admin"
+    ),
+)
+
+QOTD_SUBCOMMANDS: tuple[Command, ...] = (
+    Command(
+        "answer",
+        "Answer today's question privately.",
+        (Option("text", "your answer", kind="long"),),
+    ),
+    Command(
+        "setup",
+        "Post a question of the day in this channel (changes only what you give).",
+        (
+            Option("time", "HH:MM, e.g. 09:00", style="keyword"),
+            Option("tz", "IANA timezone, e.g. Europe/Berlin", style="keyword"),
+            Option("days", "daily, mon-fri or mon,wed,fri", style="keyword"),
+            Option("topics", "comma-separated topics, or any", style="keyword", suggest="topics"),
+            Option("levels", "junior, mid, senior (comma-separated) or any", style="keyword"),
+            Option("reveal", "how long answers stay open, e.g. 8h", style="keyword"),
+            Option("digest", "weekly digest day, e.g. sun, or off", style="keyword"),
+            Option(
+                "best", "name the best answer at the reveal", choices=("on", "off"), style="keyword"
+            ),
+            Option("notify", "where admin notices go", kind="channel", style="keyword"),
+        ),
+        role="admin",
+    ),
+    Command("show", "This channel's schedule and recent posts.", role="admin"),
+    Command("pause", "Stop posting here until resumed.", role="admin"),
+    Command("resume", "Post here again.", role="admin"),
+    Command("skip", "Skip today's question here.", role="admin"),
+    Command("now", "Post today's question now.", role="admin"),
+)
+
+INTERVIEW_SUBCOMMANDS: tuple[Command, ...] = (
+    Command(
+        "start",
+        "Start a private mock interview.",
+        (
+            Option("level", "junior, mid or senior (default: suggested)", choices=LEVEL_CHOICES),
+            Option("track", "nlp, llm, ml or genai", choices=("nlp", "llm", "ml", "genai")),
+            Option("length", "short (4), standard (6) or full (8)", choices=INTERVIEW_LENGTHS),
+        ),
+    ),
+    Command("current", "Show your interview's current question."),
+    Command("skip", "Skip the current question."),
+    Command("end", "Stop now, with a scorecard for what you answered."),
+    Command("history", "Your past interviews and their readouts."),
+    Command(
+        "show",
+        "Open one of your past scorecards.",
+        (Option("number", "N from /interview history", required=True),),
+    ),
+)
 
 COMMANDS: tuple[Command, ...] = (
     Command("help", "Show what prepbot can do."),
@@ -36,8 +189,16 @@ COMMANDS: tuple[Command, ...] = (
         "quiz",
         "Get a practice question. Filters in any order: a topic, a level, a kind.",
         (
-            Option("topic", "e.g. transformers, llms, statistics (see /topics)"),
-            Option("level", "junior, mid or senior"),
+            Option(
+                "topic",
+                "e.g. transformers, llms, statistics (see /topics)",
+                suggest="topics",
+                style="word",
+            ),
+            Option("level", "junior, mid or senior", choices=LEVEL_CHOICES, style="word"),
+            Option(
+                "kind", "multiple choice, short or open answers", choices=KIND_CHOICES, style="word"
+            ),
         ),
     ),
     Command("skip", "Skip your current question and see its model answer."),
@@ -50,19 +211,30 @@ COMMANDS: tuple[Command, ...] = (
         "practice",
         "Spaced repetition: your most forgotten due card, else a new question from your "
         "weakest topic.",
-        (Option("topic", "only this topic (see /topics)"),),
+        (Option("topic", "only this topic (see /topics)", suggest="topics"),),
     ),
     Command(
         "rate",
         "Rate yourself on your last graded answer; steers practice, never points.",
-        (Option("rating", "again, hard, good or easy", required=True),),
+        (Option("rating", "again, hard, good or easy", required=True, choices=RATING_CHOICES),),
     ),
     Command(
         "leaderboard",
         "Standings over a window, for the community, this channel or a cohort.",
         (
-            Option("window", "day, week, month or all (default all)"),
-            Option("scope", "community (default), channel, or cohort NAME"),
+            Option(
+                "window",
+                "day, week, month or all (default all)",
+                choices=WINDOW_CHOICES,
+                style="word",
+            ),
+            Option(
+                "scope",
+                "community (default), channel, or cohort NAME",
+                choices=("community", "channel"),
+                style="word",
+            ),
+            Option("cohort", "a cohort's board", suggest="cohorts", style="flagged"),
         ),
     ),
     Command("stats", "Your points, rank, streak, accuracy per topic and cards due today."),
@@ -72,6 +244,7 @@ COMMANDS: tuple[Command, ...] = (
         "Bootcamp cohorts: list, join, leave; instructors: create, add, remove, dates, "
         "bind, roster, export; admins: owner, delete.",
         (Option("action", "list | join NAME | leave NAME | create NAME [START] [END] | ..."),),
+        subcommands=COHORT_SUBCOMMANDS,
     ),
     Command(
         "interview",
@@ -84,6 +257,7 @@ COMMANDS: tuple[Command, ...] = (
                 "end | history | show N",
             ),
         ),
+        subcommands=INTERVIEW_SUBCOMMANDS,
     ),
     Command(
         "my-data",
@@ -94,7 +268,10 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "forget-member",
         "Delete a member's data (asks to confirm).",
-        (Option("member", "who", required=True),),
+        (
+            Option("member", "who", required=True, kind="member"),
+            Option("confirm", "confirm: really delete", choices=("confirm",)),
+        ),
         role="admin",
     ),
     Command(
@@ -104,7 +281,9 @@ COMMANDS: tuple[Command, ...] = (
         "[levels=..] [reveal=8h] [digest=sun|off] [best=on|off] [notify=CHANNEL], show, "
         "pause, resume, skip, now.",
         (Option("action", "answer [TEXT] | setup ... | show | pause | resume | skip | now"),),
-        role="admin",
+        # Members answer; the admin subcommands check the role themselves.
+        role="member",
+        subcommands=QOTD_SUBCOMMANDS,
     ),
     Command(
         "settings",
@@ -113,8 +292,12 @@ COMMANDS: tuple[Command, ...] = (
         "the best answers at its reveal), hide-departed on|off (boards hide members who "
         "left).",
         (
-            Option("setting", "timezone | qotd-best | hide-departed (nothing: show all)"),
-            Option("value", "e.g. Europe/Paris, on, off"),
+            Option(
+                "setting",
+                "timezone | qotd-best | hide-departed (nothing: show all)",
+                choices=("timezone", "qotd-best", "hide-departed"),
+            ),
+            Option("value", "e.g. Europe/Paris, on, off", suggest="timezones"),
         ),
         role="admin",
     ),

@@ -42,6 +42,11 @@ class Reply:
     # is `f"{answer_action}:{letter}"`; a free-text form submits its text to
     # `answer_action` itself. None when the reply asks nothing.
     answer_action: str | None = None
+    # The same key means the same post: a platform that deduplicates sends (Discord's
+    # nonce) uses it so a post retried after a crash never appears twice.
+    dedupe_key: str | None = None
+    # Answers have closed: platforms show the reply's buttons disabled.
+    closed: bool = False
 
     def plain_text(self) -> str:
         """A rendering every adapter can fall back on (and tests can read)."""

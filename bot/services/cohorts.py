@@ -209,6 +209,18 @@ class CohortService:
         except (CohortError, PermissionDenied) as exc:
             return error(str(exc))
 
+    async def names(self, caller: Caller, prefix: str = "", limit: int = 25) -> list[str]:
+        """Names of the caller's community's cohorts starting with `prefix` (any case), for
+        platforms that suggest values as a member types."""
+        wanted = prefix.strip().casefold()
+        async with self.uow() as uow:
+            community = await uow.communities.find(caller.platform, caller.community_external_id)
+            if community is None:
+                return []
+            cohorts = await uow.cohorts.in_community(community.id)
+        names = sorted(c.name for c in cohorts if c.name.casefold().startswith(wanted))
+        return names[:limit]
+
     async def export_csv(self, platform: str, community_external_id: str, name: str) -> str:
         """Operator export (`prepbot cohort export`): the roster CSV of a named cohort.
 

@@ -48,14 +48,15 @@ def full_answer_button(question_id: str) -> Button:
 
 def preview(question: Question, name: str = "Model answer") -> tuple[Field, tuple[Button, ...]]:
     """The model answer's field under a grade: whole when it fits, else its first part
-    saying that more follows, with the button that shows the rest."""
-    pieces = split_text(question.model_answer)
-    if len(pieces) <= 1:
+    saying that more follows, with the button that shows the rest. The note fits inside
+    the field's limit too (Discord refuses a field value over 1,024 characters)."""
+    parts = len(split_text(question.model_answer))
+    if parts <= 1:
         return Field(name, question.model_answer.strip()), ()
-    more = len(pieces) - 1
-    note = f"\n(continued in {more} more part{'s' if more > 1 else ''}: Full answer, "
+    note = f"\n(continued: the whole answer is {parts} parts: Full answer, "
     note += f"or /{FULL_ANSWER} {question.id})"
-    return Field(name, pieces[0] + note), (full_answer_button(question.id),)
+    first = split_text(question.model_answer, MAX_FIELD - len(note))[0]
+    return Field(name, first + note), (full_answer_button(question.id),)
 
 
 def why_preview(question: Question) -> tuple[Field | None, tuple[Button, ...]]:
@@ -63,11 +64,11 @@ def why_preview(question: Question) -> tuple[Field | None, tuple[Button, ...]]:
     and the Full answer button, like the model answer."""
     if not question.explanation.strip():
         return None, ()
-    pieces = split_text(question.explanation)
-    if len(pieces) <= 1:
+    if len(split_text(question.explanation)) <= 1:
         return Field("Why", question.explanation.strip()), ()
     note = f"\n(continued: Full answer, or /{FULL_ANSWER} {question.id})"
-    return Field("Why", pieces[0] + note), (full_answer_button(question.id),)
+    first = split_text(question.explanation, MAX_FIELD - len(note))[0]
+    return Field("Why", first + note), (full_answer_button(question.id),)
 
 
 def full_answer_reply(question: Question) -> Reply:

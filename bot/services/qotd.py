@@ -331,22 +331,36 @@ def _level_for(subscription: Subscription) -> str | None:
 
 
 def question_post(
-    question: Question, subscription: Subscription, post_id: int, reveal_at: datetime
+    question: Question,
+    subscription: Subscription,
+    post_id: int,
+    reveal_at: datetime,
+    answered: int = 0,
+    closed: bool = False,
 ) -> Reply:
+    """The public post of a daily question; `answered` keeps its answer count current,
+    and `closed` is the post as the reveal leaves it (answering closed)."""
     level = _level_for(subscription) or question.level
     topic = TOPICS.get(question.topic, question.topic)
+    if closed:
+        footer = "Answers are closed: the answer and everyone's results are below."
+    else:
+        footer = (
+            "Answer privately with /qotd answer YOUR ANSWER: one graded answer each. "
+            f"The answer is revealed {_local(reveal_at, subscription.settings.timezone)}."
+        )
     return Reply(
         title=f"Question of the day · {topic} · {level}",
         text=question.prompt,
         choices=tuple(c.text for c in question.choices),
+        fields=(Field("Answered", str(answered), inline=True),),
         buttons=(Button("Answer privately", f"qotd:answer:{post_id}", "primary"),),
         wants_text_answer=question.kind is not Kind.CHOICE,
         answer_action=f"qotd:answer:{post_id}",
         private=False,
-        footer=(
-            "Answer privately with /qotd answer YOUR ANSWER: one graded answer each. "
-            f"The answer is revealed {_local(reveal_at, subscription.settings.timezone)}."
-        ),
+        footer=footer,
+        dedupe_key=f"qotd-post:{post_id}",
+        closed=closed,
     )
 
 
@@ -525,6 +539,9 @@ class QotdService:
         # Set by the scheduler: a subscription changed / a reveal is due at a time.
         self.on_change: Callable[[int], Awaitable[None]] | None = None
         self.on_reveal_scheduled: Callable[[datetime], None] | None = None
+        # Posts whose answer count changed: one refresh task per post, coalescing bursts.
+        self._refreshing: dict[int, asyncio.Task[None]] = {}
+        self._stale: set[int] = set()
 
     # -- commands ---------------------------------------------------------------------
 
@@ -805,6 +822,7 @@ class QotdService:
             pending = await uow.pending.get(who.member.id)
             if pending is not None and pending.context == "qotd":
                 await uow.pending.clear(who.member.id)
+        self._count_changed(post.id)
         return grade_reply(question, stored, again=False)
 
     async def answer_pending(self, caller: Caller, text: str) -> Reply | None:
@@ -832,6 +850,37 @@ class QotdService:
         if post is None or post.question_id != pending.question_id:
             return error("Answers for that question of the day have closed.")
         return await self.answer(caller, text, post.id)
+
+    async def pause_community(
+        self, platform: str, community_external_id: str, reason: str
+    ) -> list[int]:
+        """Pause every active subscription of a community the bot can no longer reach
+        (removed from a Discord guild, uninstalled from a Slack workspace). Returns the
+        paused subscriptions' ids; an admin resumes each with /qotd resume once the bot is
+        back. Nothing else of the community is touched."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            community = await uow.communities.find(platform, community_external_id)
+            if community is None:
+                return []
+            paused = [
+                s
+                for s in await uow.subscriptions.active()
+                if s.community_id == community.id and not s.paused
+            ]
+            for subscription in paused:
+                await uow.subscriptions.set_paused(subscription.id, True, reason[:300], now)
+        for subscription in paused:
+            await self._changed(subscription.id)
+        if paused:
+            log.warning(
+                "qotd: paused %d subscription(s) of %s community %s: %s",
+                len(paused),
+                platform,
+                community_external_id,
+                reason,
+            )
+        return [s.id for s in paused]
 
     # -- the due-check ----------------------------------------------------------------
 
@@ -877,7 +926,9 @@ class QotdService:
 
         jobs: list[Awaitable[None]] = [self._mark_missed(slot, now, report) for slot in missed]
         # Questions before digests, so a digest never lands above the day's question.
-        jobs += [self._post_slot(s, now, report) for s in due if s.kind == QUESTION]
+        jobs += [
+            self._post_slot(s, now, report, taken.get(s.key)) for s in due if s.kind == QUESTION
+        ]
         jobs += [self._post_slot(s, now, report) for s in due if s.kind == DIGEST]
         jobs += [self._reveal(post, now, report) for post in reveals]
         await asyncio.gather(*(limited(job) for job in jobs))
@@ -946,12 +997,19 @@ class QotdService:
         fresh = sorted(pool - posted) or sorted(pool)
         return await uow.questions.get(self.rng.choice(fresh))
 
-    async def _post_slot(self, slot: Slot, now: datetime, report: TickReport) -> None:
+    async def _post_slot(
+        self, slot: Slot, now: datetime, report: TickReport, previous: QotdPost | None = None
+    ) -> None:
         sub = slot.subscription
         board: list[LeaderboardRow] = []
         question: Question | None = None
         async with self.uow() as uow:
-            if slot.kind == QUESTION:
+            if slot.kind == QUESTION and previous is not None and previous.question_id:
+                # A retry posts the question the first attempt picked: that attempt may
+                # have reached the channel (a platform that deduplicates then returns
+                # its message), and the recorded question must be the one shown.
+                question = await uow.questions.get(previous.question_id)
+            if slot.kind == QUESTION and question is None:
                 question = await self._pick(uow, sub)
             post = await uow.qotd.claim(
                 NewQotdPost(
@@ -986,7 +1044,10 @@ class QotdService:
             reveal_at = now + timedelta(minutes=sub.settings.reveal_minutes)
             reply = question_post(question, sub, post.id, reveal_at)
         else:
-            reply = digest_post(board, digest_week(slot.local_date))
+            reply = replace(
+                digest_post(board, digest_week(slot.local_date)),
+                dedupe_key=f"qotd-digest:{post.id}",
+            )
         target = Target(sub.platform, sub.channel)
         try:
             sent = await self.chat.send(target, reply)
@@ -1038,8 +1099,12 @@ class QotdService:
             async with self.uow() as uow:
                 await uow.qotd.update(post.id, reveal_status="gave_up", error="no subscription")
             return
-        reply = reveal_post(question, answers, subscription.settings.show_best)
+        reply = replace(
+            reveal_post(question, answers, subscription.settings.show_best),
+            dedupe_key=f"qotd-reveal:{post.id}",
+        )
         target = Target(subscription.platform, subscription.channel)
+        await self._close_post(post, subscription, question, len(answers))
         try:
             sent = await self.chat.send(target, reply)
         except ChannelGone as exc:
@@ -1104,6 +1169,65 @@ class QotdService:
             except Exception as notify_exc:  # noqa: BLE001
                 log.warning("qotd: could not notify admins in %s: %s", notify, notify_exc)
         await self._changed(sub.id)
+
+    def _count_changed(self, post_id: int) -> None:
+        """Edit the post's answer count soon, off the answering member's path: a burst of
+        answers becomes a few edits, each showing the count at the time."""
+        self._stale.add(post_id)
+        if post_id in self._refreshing:
+            return
+        try:
+            task = asyncio.get_running_loop().create_task(self._refresh_count(post_id))
+        except RuntimeError:  # no running loop (a synchronous caller): nothing to refresh
+            self._stale.discard(post_id)
+            return
+        self._refreshing[post_id] = task
+        task.add_done_callback(lambda _: self._refreshing.pop(post_id, None))
+
+    async def _refresh_count(self, post_id: int) -> None:
+        while post_id in self._stale:
+            self._stale.discard(post_id)
+            try:
+                async with self.uow() as uow:
+                    post = await uow.qotd.get(post_id)
+                    if post is None or post.reveal_status != "pending" or not post.message_id:
+                        return
+                    subscription = await uow.subscriptions.for_channel(post.channel_id)
+                    question = (
+                        await uow.questions.get(post.question_id) if post.question_id else None
+                    )
+                    answered = len(await uow.qotd.answers(post.id))
+                if subscription is None or question is None or post.reveal_at is None:
+                    return
+                reply = question_post(question, subscription, post.id, post.reveal_at, answered)
+                target = Target(subscription.platform, subscription.channel)
+                await self.chat.edit(SentMessage(target, post.message_id), reply)
+            except Exception as exc:  # noqa: BLE001 - a stale count is cosmetic
+                log.info("qotd: could not update the answer count of post %d: %s", post_id, exc)
+                return
+
+    async def settle(self) -> None:
+        """Wait for answer-count edits in flight (shutdown, tests, benchmarks)."""
+        while self._refreshing:
+            await asyncio.gather(*list(self._refreshing.values()), return_exceptions=True)
+
+    async def _close_post(
+        self, post: QotdPost, subscription: Subscription, question: Question, answered: int
+    ) -> None:
+        """Leave the question's post closed (its buttons disabled) before the reveal."""
+        running = self._refreshing.get(post.id)
+        if running is not None:
+            await asyncio.gather(running, return_exceptions=True)
+        if not post.message_id or post.reveal_at is None:
+            return
+        reply = question_post(
+            question, subscription, post.id, post.reveal_at, answered, closed=True
+        )
+        target = Target(subscription.platform, subscription.channel)
+        try:
+            await self.chat.edit(SentMessage(target, post.message_id), reply)
+        except Exception as exc:  # noqa: BLE001 - the reveal itself matters more
+            log.info("qotd: could not close post %d: %s", post.id, exc)
 
     async def _changed(self, subscription_id: int) -> None:
         if self.on_change is not None:

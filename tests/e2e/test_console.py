@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from adapters.discord.testing.server import FakeDiscord
 from tests.conftest import ROOT, SAMPLE_PACKS
 
 
@@ -108,15 +111,67 @@ def test_broken_pack_refuses_to_start_and_changes_nothing(tmp_path, sample_conte
     assert not (tmp_path / "data" / "prepbot.db").exists()
 
 
-def test_secret_tokens_never_printed(tmp_path):
-    result = run_console(
-        "",
-        tmp_path / "data",
-        DISCORD_TOKEN="super-secret-token-value",
-        DISCORD_API_URL="http://127.0.0.1:9/api/v10",
+async def _run_bot(data_dir: Path, *, stop_when=None, **env: str):
+    """`prepbot run` as a process; with `stop_when`, stopped by SIGTERM once it holds."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DISCORD_", "SLACK_")) and key != "DATABASE_URL"
+    }
+    environment.update(PREPBOT_DATA_DIR=str(data_dir), PREPBOT_CONTENT_DIR=str(SAMPLE_PACKS), **env)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=environment,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
-    assert result.returncode != 0
-    assert "super-secret-token-value" not in result.stdout + result.stderr
+    if stop_when is not None:
+        for _ in range(600):
+            if stop_when() or process.returncode is not None:
+                break
+            await asyncio.sleep(0.1)
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode, out.decode() + err.decode()
+
+
+async def test_secret_tokens_never_printed(tmp_path):
+    secret = "super-secret-token-value"
+    # Unreachable Discord: one clear line, no traceback, no token.
+    code, output = await _run_bot(
+        tmp_path / "a",
+        DISCORD_TOKEN=secret,
+        DISCORD_API_URL="http://127.0.0.1:9/api/v10",
+        PREPBOT_LOG_LEVEL="DEBUG",
+    )
+    assert code == 1
+    assert "could not start the discord adapter" in output
+    assert secret not in output and "Traceback" not in output
+    async with FakeDiscord() as fake:
+        endpoints = {"DISCORD_API_URL": fake.api_url, "DISCORD_GATEWAY_URL": fake.gateway_url}
+        # A token Discord refuses (401), with every debug log on.
+        code, output = await _run_bot(
+            tmp_path / "b", DISCORD_TOKEN=secret, PREPBOT_LOG_LEVEL="DEBUG", **endpoints
+        )
+        assert code == 1 and "could not start the discord adapter" in output
+        assert secret not in output and "Traceback" not in output
+        # The right token: the bot connects, runs, and stops without ever printing it.
+        code, output = await _run_bot(
+            tmp_path / "c",
+            stop_when=lambda: fake.command_syncs,
+            DISCORD_TOKEN=fake.token,
+            PREPBOT_LOG_LEVEL="DEBUG",
+            **endpoints,
+        )
+        assert code == 0 and fake.command_syncs, output[-2000:]
+        assert fake.token not in output
+        assert fake.token.split(".")[-1] not in output
     bad_tz = run_console("", tmp_path / "data", PREPBOT_TIMEZONE="Mars/Olympus")
     assert bad_tz.returncode == 1
     assert "invalid configuration: PREPBOT_TIMEZONE" in bad_tz.stderr

@@ -116,3 +116,42 @@ async def test_interview_answer_action_carries_text_or_a_letter(fake_core):
     assert skipped.text.startswith("Skipped.")
     ended = await fake_core.act(member(), "interview:end")
     assert ended.title == "Interview scorecard" and ended.private
+
+
+async def test_a_long_model_answer_gets_a_full_answer_button(fake_core, sample_questions):
+    from bot.domain import Kind, Question
+
+    long_answer = "Attention weighs values by query-key similarity. " * 40
+    question = Question(
+        id="long-answer-q",
+        prompt="What does attention compute?",
+        kind=Kind.SHORT,
+        topic="llms",
+        level="junior",
+        model_answer=long_answer.strip(),
+        accepted=("weighted sum of values",),
+    )
+    await fake_core.catalog.sync([*sample_questions, question])
+    peek = await fake_core.act(member("eve"), "full-answer:long-answer-q")
+    assert peek.error and "answered or skipped" in peek.text
+    asked = await fake_core.quiz.ask(member(), ["llms"])
+    assert asked.answer_action == "answer:long-answer-q"
+    early = await fake_core.act(member(), "full-answer:long-answer-q")
+    assert early.error and "Answer that question" in early.text
+    graded = await fake_core.act(member(), asked.answer_action, text="a weighted sum of values")
+    shown = next(f.value for f in graded.fields if f.name == "Model answer")
+    assert "the whole answer is 2 parts" in shown and len(shown) <= 1000
+    assert [b.action for b in graded.buttons if b.label == "Full answer"] == [
+        "full-answer:long-answer-q"
+    ]
+    full = await fake_core.act(member(), "full-answer:long-answer-q")
+    parts = [f.value for f in full.fields if f.name.startswith("Model answer")]
+    assert not full.error and " ".join(parts).split() == long_answer.split()
+    assert all(len(part) <= 1024 for part in parts)
+    assert (await fake_core.act(member(), "full-answer")).error
+
+
+async def test_a_short_model_answer_has_no_full_answer_button(fake_core):
+    asked = await fake_core.quiz.ask(member(), ["nlp-basics", "choice"])
+    graded = await fake_core.act(member(), f"{asked.answer_action}:A")
+    assert "Full answer" not in [b.label for b in graded.buttons]
