@@ -46,6 +46,9 @@ class Target:
     platform: str
     channel: str
     thread: str | None = None
+    # The platform's community (Slack team) the channel belongs to, for adapters that
+    # hold one credential per community (a Slack app installed in many workspaces).
+    community: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -453,6 +456,7 @@ class Subscription:
     active_since: datetime
     paused: bool = False
     paused_reason: str | None = None
+    community: str = ""  # the platform's community id (Slack team), for `Target`
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,12 @@ class Reply:
     # is `f"{answer_action}:{letter}"`; a free-text form submits its text to
     # `answer_action` itself. None when the reply asks nothing.
     answer_action: str | None = None
+    # Scheduled posts only. `key` names the post (e.g. "qotd:17:question"): two sends with
+    # one key are the same post, so an adapter that can find what it already sent (Slack
+    # message metadata) sends it once across a crash and a retry. `reply_to` is the
+    # message id this post follows up; a platform with reply threads (Slack) puts it there.
+    key: str | None = None
+    reply_to: str | None = None
 
     def plain_text(self) -> str:
         """A rendering every adapter can fall back on (and tests can read)."""

@@ -300,6 +300,7 @@ def question_post(
         wants_text_answer=question.kind is not Kind.CHOICE,
         answer_action=f"qotd:answer:{post_id}",
         private=False,
+        key=f"qotd:{post_id}:question",
         footer=(
             "Answer privately with /qotd answer YOUR ANSWER: one graded answer each. "
             f"The answer is revealed {_local(reveal_at, subscription.settings.timezone)}."
@@ -322,7 +323,25 @@ def score_spread(scores: Sequence[int]) -> str:
     )
 
 
-def reveal_post(question: Question, answers: Sequence[QotdAnswer], show_best: bool) -> Reply:
+def closed_post(question: Question, subscription: Subscription, answered: int) -> Reply:
+    """The question post once its answer is out: no answer buttons, the answer count."""
+    level = _level_for(subscription) or question.level
+    topic = TOPICS.get(question.topic, question.topic)
+    return Reply(
+        title=f"Question of the day · {topic} · {level}",
+        text=question.prompt,
+        choices=tuple(c.text for c in question.choices),
+        private=False,
+        footer=f"Answers closed · {answered} answered · the answer is in the reveal.",
+    )
+
+
+def reveal_post(
+    question: Question,
+    answers: Sequence[QotdAnswer],
+    show_best: bool,
+    post: QotdPost | None = None,
+) -> Reply:
     fields: list[Field] = []
     correct = question.correct_choice
     if question.kind is Kind.CHOICE and correct is not None:
@@ -342,6 +361,8 @@ def reveal_post(question: Question, answers: Sequence[QotdAnswer], show_best: bo
         fields=tuple(fields),
         private=False,
         footer="Discuss it in the thread. A new question comes tomorrow.",
+        key=f"qotd:{post.id}:reveal" if post is not None else None,
+        reply_to=post.message_id if post is not None else None,
     )
 
 
@@ -760,6 +781,29 @@ class QotdService:
             return error("Answers for that question of the day have closed.")
         return await self.answer(caller, text, post.id)
 
+    async def pause_community(self, platform: str, community_external_id: str) -> int:
+        """Pause every active subscription of a community the bot was removed from."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            community = await uow.communities.find(platform, community_external_id)
+            if community is None:
+                return 0
+            paused = [s for s in await uow.subscriptions.active() if s.community_id == community.id]
+            for subscription in paused:
+                await uow.subscriptions.set_paused(
+                    subscription.id, True, "the app was removed from the workspace", now
+                )
+        for subscription in paused:
+            await self._changed(subscription.id)
+        if paused:
+            log.info(
+                "qotd: paused %d subscription(s) of %s community %s: app removed",
+                len(paused),
+                platform,
+                community_external_id,
+            )
+        return len(paused)
+
     # -- the due-check ----------------------------------------------------------------
 
     async def schedules(self) -> list[Subscription]:
@@ -913,8 +957,10 @@ class QotdService:
             reveal_at = now + timedelta(minutes=sub.settings.reveal_minutes)
             reply = question_post(question, sub, post.id, reveal_at)
         else:
-            reply = digest_post(board, digest_week(slot.local_date))
-        target = Target(sub.platform, sub.channel)
+            reply = replace(
+                digest_post(board, digest_week(slot.local_date)), key=f"qotd:{post.id}:digest"
+            )
+        target = Target(sub.platform, sub.channel, community=sub.community or None)
         try:
             sent = await self.chat.send(target, reply)
         except ChannelGone as exc:
@@ -965,8 +1011,10 @@ class QotdService:
             async with self.uow() as uow:
                 await uow.qotd.update(post.id, reveal_status="gave_up", error="no subscription")
             return
-        reply = reveal_post(question, answers, subscription.settings.show_best)
-        target = Target(subscription.platform, subscription.channel)
+        reply = reveal_post(question, answers, subscription.settings.show_best, post)
+        target = Target(
+            subscription.platform, subscription.channel, community=subscription.community or None
+        )
         try:
             sent = await self.chat.send(target, reply)
         except ChannelGone as exc:
@@ -987,6 +1035,14 @@ class QotdService:
             thread = await self.chat.open_thread(sent, "Question of the day: discuss")
         except Exception as exc:  # noqa: BLE001 - a thread is a nicety, the reveal is out
             log.info("qotd: no discussion thread for post %d: %s", post.id, exc)
+        if post.message_id:
+            try:
+                await self.chat.edit(
+                    SentMessage(target, post.message_id),
+                    closed_post(question, subscription, len(answers)),
+                )
+            except Exception as exc:  # noqa: BLE001 - the reveal is out; the close is cosmetic
+                log.info("qotd: could not close the question post %d: %s", post.id, exc)
         async with self.uow() as uow:
             await uow.qotd.update(
                 post.id,
@@ -1027,7 +1083,9 @@ class QotdService:
                 private=False,
             )
             try:
-                await self.chat.send(Target(sub.platform, notify), notice)
+                await self.chat.send(
+                    Target(sub.platform, notify, community=sub.community or None), notice
+                )
             except Exception as notify_exc:  # noqa: BLE001
                 log.warning("qotd: could not notify admins in %s: %s", notify, notify_exc)
         await self._changed(sub.id)
