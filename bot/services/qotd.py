@@ -1015,6 +1015,17 @@ class QotdService:
         target = Target(
             subscription.platform, subscription.channel, community=subscription.community or None
         )
+        if post.message_id:
+            # Close the post first (answers have closed), then reveal under it.
+            try:
+                await self.chat.edit(
+                    SentMessage(target, post.message_id),
+                    closed_post(question, subscription, len(answers)),
+                )
+            except ChannelGone:
+                pass  # the send below finds out and pauses the subscription
+            except Exception as exc:  # noqa: BLE001 - closing the post is cosmetic
+                log.info("qotd: could not close the question post %d: %s", post.id, exc)
         try:
             sent = await self.chat.send(target, reply)
         except ChannelGone as exc:
@@ -1035,14 +1046,6 @@ class QotdService:
             thread = await self.chat.open_thread(sent, "Question of the day: discuss")
         except Exception as exc:  # noqa: BLE001 - a thread is a nicety, the reveal is out
             log.info("qotd: no discussion thread for post %d: %s", post.id, exc)
-        if post.message_id:
-            try:
-                await self.chat.edit(
-                    SentMessage(target, post.message_id),
-                    closed_post(question, subscription, len(answers)),
-                )
-            except Exception as exc:  # noqa: BLE001 - the reveal is out; the close is cosmetic
-                log.info("qotd: could not close the question post %d: %s", post.id, exc)
         async with self.uow() as uow:
             await uow.qotd.update(
                 post.id,
