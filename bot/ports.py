@@ -73,7 +73,8 @@ class RateLimited(ChatError):
     def __init__(self, retry_after: float, scope: str = "global") -> None:
         super().__init__(f"rate limited for {retry_after:.3f}s ({scope})")
         self.retry_after = retry_after
-        # "global" (the whole bot) or "channel" (only this target).
+        # "global" (the whole bot), "community" (the target's workspace) or "channel"
+        # (only this target).
         self.scope = scope
 
 

@@ -48,6 +48,9 @@ class Reply:
     # message id this post follows up; a platform with reply threads (Slack) puts it there.
     key: str | None = None
     reply_to: str | None = None
+    # True when an earlier attempt to send this keyed post may have gone out (a crash or a
+    # timeout after sending): look for it before sending again.
+    resend: bool = False
 
     def plain_text(self) -> str:
         """A rendering every adapter can fall back on (and tests can read)."""

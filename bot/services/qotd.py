@@ -960,6 +960,7 @@ class QotdService:
             reply = replace(
                 digest_post(board, digest_week(slot.local_date)), key=f"qotd:{post.id}:digest"
             )
+        reply = replace(reply, resend=post.attempts > 1)
         target = Target(sub.platform, sub.channel, community=sub.community or None)
         try:
             sent = await self.chat.send(target, reply)
@@ -1011,7 +1012,10 @@ class QotdService:
             async with self.uow() as uow:
                 await uow.qotd.update(post.id, reveal_status="gave_up", error="no subscription")
             return
-        reply = reveal_post(question, answers, subscription.settings.show_best, post)
+        reply = replace(
+            reveal_post(question, answers, subscription.settings.show_best, post),
+            resend=post.reveal_attempts > 0,
+        )
         target = Target(
             subscription.platform, subscription.channel, community=subscription.community or None
         )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime
 
+import pytest
+
 from bot.bootstrap import build_core
 from bot.services.context import Caller
 from bot.testing import FakeChat, FakeClock, FakeUnitOfWorkFactory
@@ -85,3 +87,29 @@ async def test_the_reveal_follows_up_the_post_and_closes_it(sample_questions):
     closed = chat.messages[post_id]
     assert closed.answer_action is None and not closed.buttons
     assert closed.footer is not None and "1 answered" in closed.footer
+
+
+async def test_slack_posts_queue_per_channel_and_per_workspace():
+    from bot.ports import Target
+    from bot.services.ratelimit import RateLimiter
+
+    now = [1000.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter(monotonic=lambda: now[0], sleep=sleep)
+    # Twenty channels of one workspace: the channel buckets are fresh, the workspace's is
+    # not, so after its burst of 10 the rest wait at 4 a second.
+    for number in range(20):
+        await limiter.acquire(Target("slack", f"C{number}", community="T1"))
+    assert now[0] == pytest.approx(1000 + 10 / 4.0)
+    # Another workspace is not held up by the first.
+    before = now[0]
+    await limiter.acquire(Target("slack", "C0", community="T2"))
+    assert now[0] == before
+    limiter.back_off(Target("slack", "C5", community="T2"), 3.0, "community")
+    await limiter.acquire(Target("slack", "C6", community="T2"))
+    assert now[0] == pytest.approx(before + 3.0)
