@@ -1,0 +1,689 @@
+"""The state of the local Slack: teams, people, conversations, messages, views, files.
+
+Pure data and rules, no I/O: the Web API server (webapi.py) and the puppet (puppet.py) both
+act on one `World`. Rules refuse what Slack refuses, with Slack's error codes, by raising
+`SlackError`; nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+# The scopes a fresh install grants unless a test says otherwise: what prepbot's manifest asks.
+DEFAULT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "im:write",
+    "im:history",
+    "channels:history",
+    "groups:history",
+    "channels:read",
+    "groups:read",
+    "users:read",
+    "files:write",
+)
+TRIGGER_TTL = 3.0  # seconds a trigger_id can be exchanged for a view
+RESPONSE_URL_USES = 5  # Slack: a response_url works up to five times ...
+RESPONSE_URL_TTL = 30 * 60.0  # ... within thirty minutes
+MODAL_STACK_LIMIT = 3  # views.push refuses a fourth modal
+
+
+class SlackError(Exception):
+    """A refusal as Slack words it: the `error` code plus any extra response fields."""
+
+    def __init__(self, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.extra = extra
+
+
+@dataclass
+class Team:
+    id: str
+    name: str
+    domain: str
+    enterprise_id: str | None
+    bot_user_id: str
+    bot_id: str
+    bot_token: str | None = None  # None until the app is installed
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
+    installer_id: str | None = None
+    revoked_tokens: set[str] = field(default_factory=set)
+
+    @property
+    def installed(self) -> bool:
+        return self.bot_token is not None
+
+
+@dataclass
+class User:
+    id: str
+    team_id: str
+    name: str
+    real_name: str
+    is_admin: bool = False
+    is_owner: bool = False
+    is_bot: bool = False
+    deleted: bool = False
+    tz: str = "UTC"
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "team_id": self.team_id,
+            "name": self.name,
+            "real_name": self.real_name,
+            "deleted": self.deleted,
+            "is_admin": self.is_admin,
+            "is_owner": self.is_owner,
+            "is_primary_owner": self.is_owner,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_bot": self.is_bot,
+            "is_app_user": False,
+            "tz": self.tz,
+            "tz_label": self.tz,
+            "tz_offset": 0,
+            "profile": {
+                "real_name": self.real_name,
+                "display_name": self.name,
+                "team": self.team_id,
+            },
+        }
+
+    def brief(self) -> dict[str, Any]:
+        """The `user` object of an interaction payload."""
+        return {"id": self.id, "username": self.name, "name": self.name, "team_id": self.team_id}
+
+
+@dataclass
+class Message:
+    ts: str
+    channel_id: str
+    user: str
+    text: str
+    blocks: list[dict[str, Any]]
+    bot_id: str | None = None
+    app_id: str | None = None
+    team_id: str = ""
+    thread_ts: str | None = None
+    metadata: dict[str, Any] | None = None
+    files: list[str] = field(default_factory=list)
+    replies: list[Message] = field(default_factory=list)
+    edited: bool = False
+    deleted: bool = False
+
+    def to_api(self, *, metadata: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": "message",
+            "user": self.user,
+            "text": self.text,
+            "ts": self.ts,
+            "team": self.team_id,
+        }
+        if self.blocks:
+            out["blocks"] = self.blocks
+        if self.bot_id:
+            out["bot_id"] = self.bot_id
+            out["app_id"] = self.app_id
+        if self.thread_ts:
+            out["thread_ts"] = self.thread_ts
+        if self.replies:
+            out["thread_ts"] = self.ts
+            out["reply_count"] = len(self.replies)
+            out["latest_reply"] = self.replies[-1].ts
+        if self.edited:
+            out["edited"] = {"user": self.user, "ts": self.ts}
+        if self.files:
+            out["files"] = [{"id": f} for f in self.files]
+        if metadata and self.metadata is not None:
+            out["metadata"] = self.metadata
+        return out
+
+
+@dataclass
+class Ephemeral:
+    """A message only `user` sees; Slack keeps no copy the API can read back."""
+
+    ts: str
+    channel_id: str
+    user: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
+    via: str = "chat.postEphemeral"  # or "response_url", "ack"
+    deleted: bool = False
+
+
+@dataclass
+class Channel:
+    id: str
+    team_id: str
+    name: str
+    is_private: bool = False
+    is_im: bool = False
+    im_user: str | None = None
+    is_archived: bool = False
+    members: set[str] = field(default_factory=set)
+    messages: list[Message] = field(default_factory=list)
+    ephemerals: list[Ephemeral] = field(default_factory=list)
+
+    def find(self, ts: str) -> Message | None:
+        for message in self.messages:
+            if message.ts == ts:
+                return message
+            for reply in message.replies:
+                if reply.ts == ts:
+                    return reply
+        return None
+
+    def to_api(self) -> dict[str, Any]:
+        if self.is_im:
+            return {"id": self.id, "is_im": True, "user": self.im_user, "is_open": True}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "is_channel": not self.is_private,
+            "is_group": self.is_private,
+            "is_private": self.is_private,
+            "is_archived": self.is_archived,
+            "is_im": False,
+            "num_members": len(self.members),
+        }
+
+
+@dataclass
+class View:
+    id: str
+    team_id: str
+    user_id: str
+    app_id: str
+    bot_id: str
+    spec: dict[str, Any]  # what the app sent: type, title, blocks, callback_id ...
+    hash: str
+    root_view_id: str
+    previous_view_id: str | None = None
+    values: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # response_action=errors, per block
+    closed: bool = False
+
+    @property
+    def type(self) -> str:
+        return str(self.spec.get("type", ""))
+
+    @property
+    def callback_id(self) -> str:
+        return str(self.spec.get("callback_id", ""))
+
+    @property
+    def private_metadata(self) -> str:
+        return str(self.spec.get("private_metadata", ""))
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        return list(self.spec.get("blocks", []))
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "team_id": self.team_id,
+            "type": self.type,
+            "blocks": self.blocks,
+            "private_metadata": self.private_metadata,
+            "callback_id": self.callback_id,
+            "state": {"values": self.values},
+            "hash": self.hash,
+            "title": self.spec.get("title"),
+            "clear_on_close": bool(self.spec.get("clear_on_close", False)),
+            "notify_on_close": bool(self.spec.get("notify_on_close", False)),
+            "close": self.spec.get("close"),
+            "submit": self.spec.get("submit"),
+            "previous_view_id": self.previous_view_id,
+            "root_view_id": self.root_view_id,
+            "app_id": self.app_id,
+            "external_id": self.spec.get("external_id", ""),
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+
+
+@dataclass
+class Trigger:
+    id: str
+    team_id: str
+    user_id: str
+    issued_at: float
+    exchanged: bool = False
+
+
+@dataclass
+class ResponseUrl:
+    """Where an app answers a command or an interaction after its ack."""
+
+    token: str
+    team_id: str
+    channel_id: str
+    user_id: str
+    issued_at: float
+    source_ts: str | None = None  # the message the interaction came from
+    source_ephemeral: bool = False
+    uses: int = 0
+    payloads: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class File:
+    id: str
+    team_id: str
+    filename: str
+    length: int
+    title: str = ""
+    content: bytes | None = None
+    channels: list[str] = field(default_factory=list)
+    initial_comment: str = ""
+    completed: bool = False
+
+    @property
+    def text(self) -> str:
+        return (self.content or b"").decode("utf-8", "replace")
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.filename,
+            "title": self.title or self.filename,
+            "size": len(self.content or b""),
+            "channels": list(self.channels),
+        }
+
+
+@dataclass
+class OAuthGrant:
+    code: str
+    team_id: str
+    installer_id: str
+    scopes: tuple[str, ...]
+    redirect_uri: str | None
+    issued_at: float
+    used: bool = False
+
+
+class World:
+    """Everything the local Slack knows; every mutation goes through a method here."""
+
+    def __init__(self, *, app_id: str, clock: Callable[[], float] = time.time) -> None:
+        self.app_id = app_id
+        self.clock = clock
+        self._ids = itertools.count(1)
+        self._last_ts = 0.0
+        self.teams: dict[str, Team] = {}
+        self.users: dict[str, User] = {}
+        self.channels: dict[str, Channel] = {}
+        self.views: dict[str, View] = {}
+        self.modal_stacks: dict[tuple[str, str], list[str]] = {}  # (team, user) -> view ids
+        self.homes: dict[tuple[str, str], str] = {}
+        self.triggers: dict[str, Trigger] = {}
+        self.response_urls: dict[str, ResponseUrl] = {}
+        self.files: dict[str, File] = {}
+        self.grants: dict[str, OAuthGrant] = {}
+
+    # ids -------------------------------------------------------------------------------
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):07d}{secrets.token_hex(1).upper()}"
+
+    def new_ts(self) -> str:
+        # Slack's ts is unique per conversation; keep it strictly increasing everywhere.
+        now = max(self.clock(), self._last_ts + 0.000001)
+        self._last_ts = now
+        return f"{now:.6f}"
+
+    # population ------------------------------------------------------------------------
+
+    def add_team(
+        self,
+        name: str,
+        *,
+        domain: str | None = None,
+        enterprise_id: str | None = None,
+        install: bool = True,
+        scopes: Iterable[str] = DEFAULT_SCOPES,
+    ) -> Team:
+        team_id = self.new_id("T")
+        team = Team(
+            id=team_id,
+            name=name,
+            domain=domain or name.lower().replace(" ", "-"),
+            enterprise_id=enterprise_id,
+            bot_user_id=self.new_id("U"),
+            bot_id=self.new_id("B"),
+            scopes=tuple(scopes),
+        )
+        self.teams[team_id] = team
+        self.users[team.bot_user_id] = User(
+            team.bot_user_id, team_id, "prepbot", "prepbot", is_bot=True
+        )
+        if install:
+            self.install(team, team.scopes)
+        return team
+
+    def install(self, team: Team, scopes: Iterable[str]) -> str:
+        if team.bot_token is not None:
+            team.revoked_tokens.add(team.bot_token)
+        team.bot_token = f"xoxb-{team.id}-{secrets.token_hex(12)}"
+        team.scopes = tuple(scopes)
+        return team.bot_token
+
+    def uninstall(self, team: Team) -> None:
+        if team.bot_token is not None:
+            team.revoked_tokens.add(team.bot_token)
+        team.bot_token = None
+        for channel in self.channels.values():
+            if channel.team_id == team.id:
+                channel.members.discard(team.bot_user_id)
+
+    def add_user(
+        self,
+        team: Team,
+        name: str,
+        *,
+        admin: bool = False,
+        owner: bool = False,
+        real_name: str | None = None,
+        tz: str = "UTC",
+    ) -> User:
+        user = User(
+            self.new_id("U"),
+            team.id,
+            name,
+            real_name or name,
+            is_admin=admin or owner,
+            is_owner=owner,
+            tz=tz,
+        )
+        self.users[user.id] = user
+        return user
+
+    def add_channel(
+        self,
+        team: Team,
+        name: str,
+        *,
+        members: Iterable[User] = (),
+        private: bool = False,
+        bot_member: bool = True,
+        archived: bool = False,
+    ) -> Channel:
+        channel = Channel(
+            self.new_id("G" if private else "C"),
+            team.id,
+            name,
+            is_private=private,
+            is_archived=archived,
+            members={u.id for u in members},
+        )
+        if bot_member:
+            channel.members.add(team.bot_user_id)
+        self.channels[channel.id] = channel
+        return channel
+
+    def dm(self, team: Team, user: User) -> Channel:
+        """The app's direct-message conversation with `user`, opened on first use."""
+        for channel in self.channels.values():
+            if channel.is_im and channel.im_user == user.id and channel.team_id == team.id:
+                return channel
+        channel = Channel(
+            self.new_id("D"),
+            team.id,
+            user.id,
+            is_im=True,
+            im_user=user.id,
+            members={user.id, team.bot_user_id},
+        )
+        self.channels[channel.id] = channel
+        return channel
+
+    # auth --------------------------------------------------------------------------------
+
+    def team_for_token(self, token: str | None) -> Team:
+        if not token:
+            raise SlackError("not_authed")
+        for team in self.teams.values():
+            if team.bot_token == token:
+                return team
+            if token in team.revoked_tokens:
+                raise SlackError("token_revoked")
+        raise SlackError("invalid_auth")
+
+    @staticmethod
+    def need_scope(team: Team, *scopes: str) -> None:
+        """Refuse unless the token holds one of `scopes` (Slack lists what was needed)."""
+        if not any(s in team.scopes for s in scopes):
+            raise SlackError(
+                "missing_scope", needed=",".join(scopes), provided=",".join(team.scopes)
+            )
+
+    # lookups -----------------------------------------------------------------------------
+
+    def user_in(self, team: Team, user_id: str) -> User:
+        user = self.users.get(user_id)
+        if user is None or user.team_id != team.id:
+            raise SlackError("user_not_found")
+        return user
+
+    def channel_for_post(self, team: Team, channel_ref: str) -> Channel:
+        """The conversation a chat.* call names: an id, a `#name`, or a user id (their DM)."""
+        if not channel_ref:
+            raise SlackError("channel_not_found")
+        user = self.users.get(channel_ref)
+        if user is not None and user.team_id == team.id:
+            if user.is_bot:
+                raise SlackError("cannot_dm_bot")
+            return self.dm(team, user)
+        channel = self.channels.get(channel_ref)
+        if channel is None:
+            name = channel_ref.lstrip("#")
+            channel = next(
+                (
+                    c
+                    for c in self.channels.values()
+                    if c.team_id == team.id and not c.is_im and c.name == name
+                ),
+                None,
+            )
+        if channel is None or channel.team_id != team.id:
+            raise SlackError("channel_not_found")
+        if channel.is_private and team.bot_user_id not in channel.members:
+            # Slack hides private conversations the app is not in.
+            raise SlackError("channel_not_found")
+        return channel
+
+    def writable(self, team: Team, channel_ref: str) -> Channel:
+        channel = self.channel_for_post(team, channel_ref)
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        # chat:write.public lets an app post to a public channel it has not joined.
+        if team.bot_user_id not in channel.members and (
+            channel.is_private or "chat:write.public" not in team.scopes
+        ):
+            raise SlackError("not_in_channel")
+        return channel
+
+    def readable(self, team: Team, channel_ref: str) -> Channel:
+        channel = self.channel_for_post(team, channel_ref)
+        if channel.is_im:
+            self.need_scope(team, "im:history")
+        elif channel.is_private:
+            self.need_scope(team, "groups:history")
+        else:
+            self.need_scope(team, "channels:history")
+        if team.bot_user_id not in channel.members:
+            raise SlackError("not_in_channel")
+        return channel
+
+    # messages ----------------------------------------------------------------------------
+
+    def post(
+        self,
+        team: Team,
+        channel: Channel,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]],
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        user: str | None = None,
+    ) -> Message:
+        parent: Message | None = None
+        if thread_ts:
+            found = channel.find(thread_ts)
+            if found is None or found.deleted:
+                raise SlackError("thread_not_found")
+            # A reply to a reply lands in the parent's thread, as in Slack.
+            parent = channel.find(found.thread_ts) if found.thread_ts else found
+        message = Message(
+            ts=self.new_ts(),
+            channel_id=channel.id,
+            user=user or team.bot_user_id,
+            text=text,
+            blocks=blocks,
+            bot_id=None if user else team.bot_id,
+            app_id=None if user else self.app_id,
+            team_id=team.id,
+            thread_ts=parent.ts if parent else None,
+            metadata=metadata,
+        )
+        if parent is not None:
+            parent.replies.append(message)
+        else:
+            channel.messages.append(message)
+        return message
+
+    def post_ephemeral(
+        self,
+        channel: Channel,
+        user_id: str,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]],
+        thread_ts: str | None = None,
+        via: str,
+    ) -> Ephemeral:
+        ephemeral = Ephemeral(self.new_ts(), channel.id, user_id, text, blocks, thread_ts, via)
+        channel.ephemerals.append(ephemeral)
+        return ephemeral
+
+    def own_message(self, team: Team, channel: Channel, ts: str, *, action: str) -> Message:
+        message = channel.find(ts)
+        if message is None or message.deleted:
+            raise SlackError("message_not_found")
+        if message.bot_id != team.bot_id:
+            raise SlackError(f"cant_{action}_message")
+        return message
+
+    # triggers, response urls -------------------------------------------------------------
+
+    def issue_trigger(self, team: Team, user: User) -> Trigger:
+        head = next(self._ids)
+        trigger = Trigger(
+            f"{head}.{int(self.clock())}.{secrets.token_hex(16)}", team.id, user.id, self.clock()
+        )
+        self.triggers[trigger.id] = trigger
+        return trigger
+
+    def exchange_trigger(self, team: Team, trigger_id: str | None) -> Trigger:
+        trigger = self.triggers.get(trigger_id or "")
+        if trigger is None or trigger.team_id != team.id:
+            raise SlackError("invalid_trigger_id")
+        if trigger.exchanged:
+            raise SlackError("exchanged_trigger_id")
+        if self.clock() - trigger.issued_at > TRIGGER_TTL:
+            raise SlackError("expired_trigger_id")
+        trigger.exchanged = True
+        return trigger
+
+    def issue_response_url(
+        self,
+        team: Team,
+        channel: Channel,
+        user: User,
+        *,
+        source_ts: str | None = None,
+        source_ephemeral: bool = False,
+    ) -> ResponseUrl:
+        response = ResponseUrl(
+            secrets.token_urlsafe(18),
+            team.id,
+            channel.id,
+            user.id,
+            self.clock(),
+            source_ts,
+            source_ephemeral,
+        )
+        self.response_urls[response.token] = response
+        return response
+
+    # views -------------------------------------------------------------------------------
+
+    def new_view(
+        self,
+        team: Team,
+        user_id: str,
+        spec: dict[str, Any],
+        *,
+        root: str | None = None,
+        previous: str | None = None,
+    ) -> View:
+        view_id = self.new_id("V")
+        view = View(
+            id=view_id,
+            team_id=team.id,
+            user_id=user_id,
+            app_id=self.app_id,
+            bot_id=team.bot_id,
+            spec=spec,
+            hash=f"{int(self.clock())}.{secrets.token_hex(4)}",
+            root_view_id=root or view_id,
+            previous_view_id=previous,
+        )
+        self.views[view_id] = view
+        return view
+
+    def stack(self, team_id: str, user_id: str) -> list[str]:
+        return self.modal_stacks.setdefault((team_id, user_id), [])
+
+    def close_modals(self, team_id: str, user_id: str, *, all_views: bool) -> list[View]:
+        stack = self.stack(team_id, user_id)
+        closing = list(stack) if all_views else stack[-1:]
+        for view_id in closing:
+            self.views[view_id].closed = True
+            stack.remove(view_id)
+        return [self.views[v] for v in closing]
+
+    def find_view(self, team: Team, view_id: str | None, external_id: str | None) -> View:
+        for view in self.views.values():
+            if view.team_id != team.id or view.closed:
+                continue
+            if view_id and view.id == view_id:
+                return view
+            if external_id and view.spec.get("external_id") == external_id:
+                return view
+        raise SlackError("not_found")
+
+    def refresh(self, view: View, spec: dict[str, Any]) -> None:
+        view.spec = spec
+        view.hash = f"{int(self.clock())}.{secrets.token_hex(4)}"
+        view.errors = {}
+        # Slack keeps what a user typed in inputs whose block_id and action_id survive.
+        kept: dict[str, dict[str, dict[str, Any]]] = {}
+        for block in view.blocks:
+            old = view.values.get(str(block.get("block_id", "")))
+            if old is not None:
+                kept[str(block["block_id"])] = old
+        view.values = kept
