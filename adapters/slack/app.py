@@ -29,13 +29,13 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.slack.chat import SlackChat
+from adapters.slack.chat import ClientFor, SlackChat
 from adapters.slack.interactions import Interactions
 from adapters.slack.people import PLATFORM, People
 from bot.app import Prepbot
 from bot.bootstrap import Runtime
 from bot.config import Settings
-from bot.ports import ChannelGone
+from bot.ports import ChannelGone, ChatError
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Built:
 
     app: AsyncApp
     interactions: Interactions
-    chat: SlackChat
+    client_for: ClientFor
     oauth: bool
 
 
@@ -152,7 +152,7 @@ def create_app(settings: Settings, core: Prepbot, engine: AsyncEngine | None = N
 
     interactions = Interactions(core, people, on_removed=removed)
     interactions.register(app)
-    return Built(app, interactions, SlackChat(client_for), oauth)
+    return Built(app, interactions, client_for, oauth)
 
 
 def http_app(built: Built) -> web.Application:
@@ -204,12 +204,13 @@ class SlackAdapter:
         self._socket: Any = None
         self._closed = asyncio.Event()
         self.port: int | None = None
+        # Usable before `start` (the core is built first); sends fail until then.
+        self.chat = SlackChat(self._client_for)
 
-    @property
-    def chat(self) -> SlackChat:
+    async def _client_for(self, team_id: str | None) -> AsyncWebClient:
         if self.built is None:
-            raise RuntimeError("the Slack adapter has not started")
-        return self.built.chat
+            raise ChatError("the Slack adapter has not started")
+        return await self.built.client_for(team_id)
 
     async def start(self, runtime: Runtime) -> None:
         self.built = create_app(self.settings, runtime.core, runtime.engine)

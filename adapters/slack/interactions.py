@@ -36,6 +36,7 @@ from adapters.slack.render import (
     escape,
     home_view,
     question_text,
+    read_form_value,
     render,
 )
 from bot.app import Prepbot
@@ -192,9 +193,10 @@ class Interactions:
         await ack()
         user_id, _ = _user(body)
         where = Where(user_id, _channel(body), body.get("response_url"))
-        message = _dict(body.get("message"))
-        question = question_text(message.get("blocks") or [])
-        target = ModalTarget(str(action.get("value") or ""), where.channel_id, where.response_url)
+        action_name, question = read_form_value(str(action.get("value") or ""))
+        if not question:
+            question = question_text(_dict(body.get("message")).get("blocks") or [])
+        target = ModalTarget(action_name, where.channel_id, where.response_url)
         await self._open_modal(client, str(body.get("trigger_id") or ""), target, question, where)
         self.completed += 1
 

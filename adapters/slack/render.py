@@ -133,12 +133,38 @@ def button(label: str, action_id: str, value: str, style: str = "secondary") -> 
     return element
 
 
+MAX_FORM_QUESTION = 1500
+
+
+def form_value(action: str, question: str) -> str:
+    """A modal opener's value: the action, and the question to show above the text box
+    (an ephemeral message's button press carries no copy of the message)."""
+    value = json.dumps({"a": action, "q": question}, separators=(",", ":"))
+    if len(value) > MAX_VALUE:
+        trimmed = clip(question, max(0, MAX_FORM_QUESTION - (len(value) - MAX_VALUE)))
+        value = json.dumps({"a": action, "q": trimmed}, separators=(",", ":"))
+    return value[:MAX_VALUE]
+
+
+def read_form_value(value: str) -> tuple[str, str]:
+    """(action, question) of a modal opener; a bare action from older messages works."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return value, ""
+    if isinstance(data, dict) and isinstance(data.get("a"), str):
+        question = data.get("q")
+        return data["a"], question if isinstance(question, str) else ""
+    return value, ""
+
+
 def _buttons(reply: Reply) -> list[Block]:
     """The reply's buttons: lettered choices, then its own, then a modal opener if the
     answer is free text. A button whose action is the answer itself (e.g. the daily
     question's "Answer privately") opens the modal, since it carries no answer."""
     elements: list[Block] = []
     action = reply.answer_action
+    asked = clip(reply.text, MAX_FORM_QUESTION)
     if action and reply.choices:
         for index, _ in enumerate(reply.choices[: len(LETTERS)]):
             letter = LETTERS[index]
@@ -148,12 +174,18 @@ def _buttons(reply: Reply) -> list[Block]:
         if action and item.action == action:
             if reply.choices and not reply.wants_text_answer:
                 continue  # the lettered buttons answer it
-            elements.append(button(item.label, f"{FORM}:{len(elements)}", action, item.style))
+            elements.append(
+                button(item.label, f"{FORM}:{len(elements)}", form_value(action, asked), item.style)
+            )
             wants_form = False
             continue
         elements.append(button(item.label, f"{ACT}:{len(elements)}", item.action, item.style))
     if wants_form and action:
-        elements.append(button("Write your answer", f"{FORM}:{len(elements)}", action, "primary"))
+        elements.append(
+            button(
+                "Write your answer", f"{FORM}:{len(elements)}", form_value(action, asked), "primary"
+            )
+        )
     blocks = []
     for start in range(0, len(elements), MAX_BUTTONS):
         blocks.append({"type": "actions", "elements": elements[start : start + MAX_BUTTONS]})

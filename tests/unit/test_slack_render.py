@@ -20,6 +20,7 @@ from adapters.slack.render import (
     blocks_for,
     escape,
     home_view,
+    read_form_value,
     render,
     slack_commands,
 )
@@ -125,7 +126,12 @@ def test_choices_are_lettered_buttons_and_action_ids_are_unique():
 def test_free_text_gets_a_modal_button_and_the_qotd_answer_button_opens_it():
     quiz = Reply(text="Explain attention.", wants_text_answer=True, answer_action="answer:q9")
     (opener,) = elements(blocks_for(quiz))
-    assert opener["action_id"].startswith(FORM) and opener["value"] == "answer:q9"
+    assert opener["action_id"].startswith(FORM)
+    assert read_form_value(opener["value"]) == ("answer:q9", "Explain attention.")
+    assert read_form_value("answer:q9") == ("answer:q9", "")
+    long = Reply(text="x" * 9000, wants_text_answer=True, answer_action="answer:q9")
+    (opener,) = elements(blocks_for(long))
+    assert len(opener["value"]) <= MAX_VALUE and read_form_value(opener["value"])[0] == "answer:q9"
     qotd = Reply(
         text="Explain attention.",
         buttons=(Button("Answer privately", "qotd:answer:5", "primary"),),
