@@ -22,13 +22,20 @@ import aiohttp
 from aiohttp import web
 
 from . import payloads
-from .blocks import check_view, find_element, normalise, options_of
+from .blocks import find_element
 from .driver import ACK_DEADLINE, Ack, AckStats, HttpDriver, Signature
+from .interactions import (
+    PuppetError,
+    Target,
+    apply_response_action,
+    choose,
+    fill_inputs,
+    visible_blocks,
+)
 from .socketmode import SocketModeServer
 from .webapi import ApiCall, WebApi
 from .workspace import (
     DEFAULT_SCOPES,
-    MODAL_STACK_LIMIT,
     Channel,
     Ephemeral,
     File,
@@ -40,12 +47,6 @@ from .workspace import (
     View,
     World,
 )
-
-Target = Message | Ephemeral | View
-
-
-class PuppetError(Exception):
-    """The test asked a Slack user to do something Slack would not let them do."""
 
 
 @dataclass
@@ -433,12 +434,12 @@ class FakeSlack:
         menus and radio buttons it is the option chosen (a list for multi-selects).
         """
         team = self.team_of(user)
-        blocks = self._visible_blocks(user, target)
+        blocks = visible_blocks(self.world, user, target)
         found = find_element(blocks, action_id, value)
         if found is None:
             raise PuppetError(f"no element {action_id!r} (value {value!r}) to press")
         block, element = found
-        chosen = self._choose(element, value)
+        chosen = choose(element, value)
         trigger = self.world.issue_trigger(team, user)
         action = payloads.action_of(block, element, chosen)
         response_url: str | None = None
@@ -495,48 +496,6 @@ class FakeSlack:
             ack.user_error = "This app is not responding. Please try again later."
         return ack
 
-    def _visible_blocks(self, user: User, target: Target) -> list[dict[str, Any]]:
-        if isinstance(target, View):
-            if target.user_id != user.id or target.team_id != user.team_id:
-                raise PuppetError(f"{user.name} cannot see view {target.id}")
-            if target.type == "modal" and target.id not in self.world.stack(user.team_id, user.id):
-                raise PuppetError(f"modal {target.id} is not open for {user.name}")
-            if target.type == "home" and self.home(user) is not target:
-                raise PuppetError(f"{target.id} is not {user.name}'s home tab")
-            return target.blocks
-        channel = self.world.channels.get(target.channel_id)
-        if channel is None or channel.team_id != user.team_id:
-            raise PuppetError(f"{user.name} cannot see that message")
-        if isinstance(target, Ephemeral):
-            if target.user != user.id:
-                raise PuppetError("an ephemeral message is only visible to its recipient")
-            if target.deleted:
-                raise PuppetError("that ephemeral message was deleted")
-            return target.blocks
-        live = channel.find(target.ts)
-        if live is None or live.deleted:
-            raise PuppetError("that message was deleted")
-        if (channel.is_private or channel.is_im) and user.id not in channel.members:
-            raise PuppetError(f"{user.name} is not in that conversation")
-        return live.blocks
-
-    @staticmethod
-    def _choose(element: dict[str, Any], value: Any) -> Any:
-        kind = element.get("type")
-        if kind in ("static_select", "overflow", "radio_buttons"):
-            options = options_of(element)
-            match = next((o for o in options if o.get("value") == value), None)
-            if match is None:
-                raise PuppetError(f"no option {value!r} in {element.get('action_id')!r}")
-            return match
-        if kind in ("checkboxes", "multi_static_select"):
-            wanted = list(value or [])
-            options = [o for o in options_of(element) if o.get("value") in wanted]
-            if len(options) != len(wanted):
-                raise PuppetError(f"not every option of {wanted!r} exists")
-            return options
-        return value
-
     async def submit(
         self,
         user: User,
@@ -556,7 +515,8 @@ class FakeSlack:
             raise PuppetError(f"modal {view.id} is not the one open on {user.name}'s screen")
         if view.spec.get("submit") is None:
             raise PuppetError("this modal has no Submit button")
-        view.values = self._fill(view, dict(values or {}))
+        view.errors = {}
+        view.values = fill_inputs(view, dict(values or {}))
         trigger = self.world.issue_trigger(team, user)
         payload = payloads.view_submission(
             team=team,
@@ -576,91 +536,8 @@ class FakeSlack:
             signature=signature,
         )
         ack.trigger_id = trigger.id
-        self._apply_response_action(ack, team, user, view)
+        apply_response_action(self.world, ack, team, user, view, self.api.block_id)
         return ack
-
-    def _fill(self, view: View, values: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
-        state: dict[str, dict[str, dict[str, Any]]] = {}
-        for block in view.blocks:
-            if block.get("type") != "input":
-                continue
-            element = block["element"]
-            action_id = element["action_id"]
-            given = values.pop(action_id, None)
-            label = block.get("label", {}).get("text", action_id)
-            if given in (None, "", []) and not block.get("optional", False):
-                raise PuppetError(f"Slack requires {label!r} before Submit")
-            entry: dict[str, Any] = {"type": element.get("type")}
-            kind = element.get("type")
-            if kind in ("plain_text_input", "number_input", "email_text_input", "url_text_input"):
-                text = None if given is None else str(given)
-                if text is not None:
-                    top = element.get("max_length", 3000)
-                    low = element.get("min_length", 0)
-                    if len(text) > top:
-                        raise PuppetError(f"{label!r} takes at most {top} characters")
-                    if len(text) < low:
-                        raise PuppetError(f"{label!r} needs at least {low} characters")
-                entry["value"] = text
-            elif kind in ("static_select", "radio_buttons"):
-                entry["selected_option"] = self._choose(element, given) if given else None
-            elif kind in ("checkboxes", "multi_static_select"):
-                entry["selected_options"] = self._choose(element, given) if given else []
-            elif kind == "datepicker":
-                entry["selected_date"] = given
-            elif kind == "users_select":
-                entry["selected_user"] = given
-            elif kind == "conversations_select":
-                entry["selected_conversation"] = given
-            else:
-                entry["value"] = given
-            state[block["block_id"]] = {action_id: entry}
-        if values:
-            raise PuppetError(f"no inputs named {sorted(values)} in modal {view.id}")
-        return state
-
-    def _apply_response_action(self, ack: Ack, team: Team, user: User, view: View) -> None:
-        if not ack.ok:
-            # Slack keeps the modal open and shows its own error.
-            ack.user_error = "We had some trouble connecting. Try again?"
-            return
-        body = ack.payload
-        if not body:
-            if ack.body.strip():
-                ack.user_error = "We had some trouble connecting. Try again?"
-                return
-            self.world.close_modals(team.id, user.id, all_views=False)
-            return
-        action = body.get("response_action") if isinstance(body, dict) else None
-        if action == "errors":
-            errors = body.get("errors") or {}
-            known = {b.get("block_id") for b in view.blocks if b.get("type") == "input"}
-            if not isinstance(errors, dict) or not errors or not set(errors) <= known:
-                ack.user_error = "We had some trouble connecting. Try again?"
-                return
-            view.errors = {str(k): str(v) for k, v in errors.items()}
-        elif action in ("update", "push"):
-            spec = body.get("view")
-            if check_view(spec, surface="modal"):
-                ack.user_error = "We had some trouble connecting. Try again?"
-                return
-            spec = dict(spec)
-            spec["blocks"] = normalise(list(spec.get("blocks", [])), self.api.block_id)
-            if action == "update":
-                self.world.refresh(view, spec)
-            else:
-                stack = self.world.stack(team.id, user.id)
-                if len(stack) >= MODAL_STACK_LIMIT:
-                    ack.user_error = "We had some trouble connecting. Try again?"
-                    return
-                pushed = self.world.new_view(
-                    team, user.id, spec, root=view.root_view_id, previous=view.id
-                )
-                stack.append(pushed.id)
-        elif action == "clear":
-            self.world.close_modals(team.id, user.id, all_views=True)
-        else:
-            ack.user_error = "We had some trouble connecting. Try again?"
 
     async def close_modal(self, user: User, view: View) -> Ack | None:
         """`user` presses Cancel (or X); the app hears of it only with notify_on_close."""

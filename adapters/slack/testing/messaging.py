@@ -1,0 +1,312 @@
+"""chat.*, conversations.*, users.info and the response_url endpoints."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aiohttp import web
+
+from .apiargs import Handler, flag, json_arg, text_response
+from .blocks import MESSAGE_TEXT_LIMIT, check_blocks, normalise
+from .workspace import RESPONSE_URL_TTL, RESPONSE_URL_USES, Message, SlackError, Team, World
+
+_EVENT_TYPE = re.compile(r"^[A-Za-z0-9_]{1,255}$")
+
+
+class Messaging:
+    """Messages in conversations, as the app posts, edits, reads and answers them."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def methods(self) -> dict[str, Handler]:
+        return {
+            "chat.postMessage": self.post_message,
+            "chat.postEphemeral": self.post_ephemeral,
+            "chat.update": self.update,
+            "chat.delete": self.delete,
+            "conversations.history": self.history,
+            "conversations.replies": self.replies,
+            "conversations.open": self.open_conversation,
+            "conversations.info": self.conversation_info,
+            "users.info": self.users_info,
+        }
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post("/response/{token}", self.respond)
+
+    def content(
+        self, args: dict[str, Any], *, required: bool = True
+    ) -> tuple[str | None, list[dict[str, Any]] | None]:
+        text = args.get("text")
+        blocks = json_arg(args, "blocks")
+        if required and not text and not blocks:
+            raise SlackError("no_text")
+        if text is not None and len(str(text)) > MESSAGE_TEXT_LIMIT:
+            raise SlackError("msg_too_long")
+        if blocks is not None:
+            problems = check_blocks(blocks, surface="message")
+            if problems:
+                raise SlackError(
+                    "invalid_blocks",
+                    errors=problems,
+                    response_metadata={"messages": [f"[ERROR] {p}" for p in problems]},
+                )
+            blocks = normalise(blocks, self.block_id)
+        return (None if text is None else str(text)), blocks
+
+    def block_id(self) -> str:
+        """A block_id for a block the app sent without one (Slack makes one up)."""
+        return self.world.new_id("b")[-6:]
+
+    @staticmethod
+    def metadata(args: dict[str, Any]) -> dict[str, Any] | None:
+        metadata = json_arg(args, "metadata")
+        if metadata is None:
+            return None
+        if (
+            not isinstance(metadata, dict)
+            or not isinstance(metadata.get("event_type"), str)
+            or not _EVENT_TYPE.match(metadata["event_type"])
+            or not isinstance(metadata.get("event_payload"), dict)
+        ):
+            raise SlackError("invalid_metadata_format")
+        return {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
+
+    async def post_message(self, team: Team | None, args: dict[str, Any]) -> dict[str, Any]:
+        assert team is not None
+        self.world.need_scope(team, "chat:write")
+        channel = self.world.writable(team, str(args.get("channel", "")))
+        text, blocks = self.content(args)
+        message = self.world.post(
+            team,
+            channel,
+            text=text or "",
+            blocks=blocks or [],
+            thread_ts=str(args["thread_ts"]) if args.get("thread_ts") else None,
+            metadata=self.metadata(args),
+        )
+        return {"channel": channel.id, "ts": message.ts, "message": message.to_api(metadata=True)}
+
+    async def post_ephemeral(self, team: Team | None, args: dict[str, Any]) -> dict[str, Any]:
+        assert team is not None
+        self.world.need_scope(team, "chat:write")
+        channel = self.world.writable(team, str(args.get("channel", "")))
+        user = self.world.user_in(team, str(args.get("user", "")))
+        if user.id not in channel.members:
+            raise SlackError("user_not_in_channel")
+        text, blocks = self.content(args)
+        ephemeral = self.world.post_ephemeral(
+            channel,
+            user.id,
+            text=text or "",
+            blocks=blocks or [],
+            thread_ts=str(args["thread_ts"]) if args.get("thread_ts") else None,
+            via="chat.postEphemeral",
+        )
+        return {"message_ts": ephemeral.ts}
+
+    async def update(self, team: Team | None, args: dict[str, Any]) -> dict[str, Any]:
+        assert team is not None
+        self.world.need_scope(team, "chat:write")
+        channel = self.world.channel_for_post(team, str(args.get("channel", "")))
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        message = self.world.own_message(team, channel, str(args.get("ts", "")), action="update")
+        text, blocks = self.content(args)
+        if text is not None:
+            message.text = text
+        if blocks is not None:
+            # An empty list removes the blocks; leaving `blocks` out keeps them (as Slack).
+            message.blocks = blocks
+        metadata = self.metadata(args)
+        if metadata is not None:
+            message.metadata = metadata
+        message.edited = True
+        return {
+            "channel": channel.id,
+            "ts": message.ts,
+            "text": message.text,
+            "message": message.to_api(metadata=True),
+        }
+
+    async def delete(self, team: Team | None, args: dict[str, Any]) -> dict[str, Any]:
+        assert team is not None
+        self.world.need_scope(team, "chat:write")
+        channel = self.world.channel_for_post(team, str(args.get("channel", "")))
+        message = self.world.own_message(team, channel, str(args.get("ts", "")), action="delete")
+        message.deleted = True
+        return {"channel": channel.id, "ts": message.ts}
+
+    # conversations -------------------------------------------------------------------------
+
+    async def history(self, team: Team | None, args: dict[str, Any]) -> dict[str, Any]:
+        assert team is not None
+        channel = self.world.readable(team, str(args.get("channel", "")))
+        limit = min(max(int(args.get("limit") or 100), 1), 999)
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args.get("latest") or 1e12)
+        inclusive = flag(args, "inclusive")
+        with_metadata = flag(args, "include_all_metadata")
+
+        def within(m: Message) -> bool:
+            ts = float(m.ts)
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        newest_first = [m for m in reversed(channel.messages) if not m.deleted and within(m)]
+        start = int(args.get("cursor") or 0) if str(args.get("cursor") or "0").isdigit() else 0
+        page = newest_first[start : start + limit]
+        more = start + limit < len(newest_first)
+        return {
+            "messages": [m.to_api(metadata=with_metadata) for m in page],
+            "has_more": more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    async def replies(self, team: Team | None, args: dict[str, Any]) -> dict[str, Any]:
+        assert team is not None
+        channel = self.world.readable(team, str(args.get("channel", "")))
+        parent = channel.find(str(args.get("ts", "")))
+        if parent is None or parent.deleted:
+            raise SlackError("thread_not_found")
+        if parent.thread_ts:
+            parent = channel.find(parent.thread_ts) or parent
+        with_metadata = flag(args, "include_all_metadata")
+        thread = [parent, *[r for r in parent.replies if not r.deleted]]
+        return {
+            "messages": [m.to_api(metadata=with_metadata) for m in thread],
+            "has_more": False,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    async def open_conversation(self, team: Team | None, args: dict[str, Any]) -> dict[str, Any]:
+        assert team is not None
+        if args.get("channel"):
+            channel = self.world.channel_for_post(team, str(args["channel"]))
+            return {"channel": channel.to_api()}
+        self.world.need_scope(team, "im:write")
+        users = [u for u in str(args.get("users", "")).split(",") if u]
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        if len(users) > 1:
+            # Group DMs (mpim) are not modelled: prepbot only talks to one member at a time.
+            raise SlackError("not_supported_by_fake", detail="multi-person DMs")
+        user = self.world.user_in(team, users[0])
+        if user.is_bot:
+            raise SlackError("cannot_dm_bot")
+        existed = any(
+            c.is_im and c.im_user == user.id and c.team_id == team.id
+            for c in self.world.channels.values()
+        )
+        channel = self.world.dm(team, user)
+        out: dict[str, Any] = {
+            "channel": channel.to_api() if flag(args, "return_im") else {"id": channel.id}
+        }
+        if existed:
+            out.update(no_op=True, already_open=True)
+        return out
+
+    async def conversation_info(self, team: Team | None, args: dict[str, Any]) -> dict[str, Any]:
+        assert team is not None
+        channel = self.world.channel_for_post(team, str(args.get("channel", "")))
+        if channel.is_im:
+            self.world.need_scope(team, "im:read")
+        elif channel.is_private:
+            self.world.need_scope(team, "groups:read")
+        else:
+            self.world.need_scope(team, "channels:read")
+        return {"channel": channel.to_api()}
+
+    async def users_info(self, team: Team | None, args: dict[str, Any]) -> dict[str, Any]:
+        assert team is not None
+        self.world.need_scope(team, "users:read")
+        return {"user": self.world.user_in(team, str(args.get("user", ""))).to_api()}
+
+    # response_url --------------------------------------------------------------------------
+
+    async def respond(self, request: web.Request) -> web.Response:
+        target = self.world.response_urls.get(request.match_info["token"])
+        if target is None:
+            return text_response(404, "no_service")
+        if self.world.clock() - target.issued_at > RESPONSE_URL_TTL:
+            return text_response(404, "expired_url")
+        if target.uses >= RESPONSE_URL_USES:
+            return text_response(404, "used_url")
+        raw = await request.text()
+        try:
+            payload = json.loads(raw)
+        except json.JSONDecodeError:
+            return text_response(400, "invalid_payload")
+        if not isinstance(payload, dict):
+            return text_response(400, "invalid_payload")
+        target.uses += 1
+        target.payloads.append(payload)
+        team = self.world.teams[target.team_id]
+        channel = self.world.channels[target.channel_id]
+        try:
+            if payload.get("delete_original"):
+                self._delete_original(target.source_ts, target.source_ephemeral, channel)
+                return text_response(200, "ok")
+            text, blocks = self.content(payload)
+        except SlackError as exc:
+            return text_response(400, exc.error)
+        if payload.get("replace_original") and target.source_ts:
+            replaced = self._replace_original(target, channel, text, blocks)
+            if not replaced:
+                return text_response(404, "message_not_found")
+        elif payload.get("response_type") == "in_channel":
+            try:
+                self.world.post(
+                    team,
+                    channel,
+                    text=text or "",
+                    blocks=blocks or [],
+                    thread_ts=payload.get("thread_ts"),
+                )
+            except SlackError as exc:
+                return text_response(400, exc.error)
+        else:
+            self.world.post_ephemeral(
+                channel,
+                target.user_id,
+                text=text or "",
+                blocks=blocks or [],
+                thread_ts=payload.get("thread_ts"),
+                via="response_url",
+            )
+        return text_response(200, "ok")
+
+    def _delete_original(self, ts: str | None, ephemeral: bool, channel: Any) -> None:
+        if ts is None:
+            return
+        if ephemeral:
+            for item in channel.ephemerals:
+                if item.ts == ts:
+                    item.deleted = True
+        else:
+            message = channel.find(ts)
+            if message is not None:
+                message.deleted = True
+
+    def _replace_original(
+        self, target: Any, channel: Any, text: str | None, blocks: list[dict[str, Any]] | None
+    ) -> bool:
+        if target.source_ephemeral:
+            for item in channel.ephemerals:
+                if item.ts == target.source_ts and not item.deleted:
+                    item.text = text or ""
+                    item.blocks = blocks or []
+                    return True
+            return False
+        message = channel.find(target.source_ts)
+        if message is None or message.deleted:
+            return False
+        message.text = text or ""
+        message.blocks = blocks or []
+        message.edited = True
+        return True
