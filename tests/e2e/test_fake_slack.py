@@ -16,9 +16,13 @@ import pytest
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.oauth.installation_store import FileInstallationStore
+from slack_sdk.oauth.state_store import FileOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.testing import FakeSlack, PuppetError, Team, User
 
@@ -371,6 +375,260 @@ async def test_socket_mode_client_connects_and_acks(
     with pytest.raises(SlackApiError) as refused:
         await slack.web_client(team).apps_connections_open(app_token=team.bot_token or "")
     assert refused.value.response["error"] == "not_allowed_token_type"
+
+
+async def test_socket_mode_reconnects_when_slack_asks(
+    slack: FakeSlack, team: Team, ada: User
+) -> None:
+    app = AsyncApp(client=slack.web_client(team))
+
+    @app.command("/prep")
+    async def prep(ack: AsyncAck) -> None:
+        await ack()
+
+    handler = AsyncSocketModeHandler(app, app_token=slack.app_token)
+    await handler.connect_async()
+    try:
+        await slack.wait_socket()
+        await slack.socket.disconnect("refresh_requested")
+        await wait_for(lambda: len(slack.calls("apps.connections.open")) == 2)
+        await slack.wait_socket()
+        assert (await slack.command(ada, "/prep", "help")).ok
+    finally:
+        await handler.close_async()
+
+
+async def test_late_socket_ack_is_late() -> None:
+    # A 0.2 s deadline stands in for Slack's 3 s, so the test stays fast.
+    async with FakeSlack(ack_deadline=0.2) as slack:
+        team = slack.add_team("Acme")
+        ada = slack.add_user(team, "ada")
+        app = AsyncApp(client=slack.web_client(team))
+
+        @app.command("/prep")
+        async def prep(ack: AsyncAck) -> None:
+            await asyncio.sleep(0.3)
+            await ack()
+
+        handler = AsyncSocketModeHandler(app, app_token=slack.app_token)
+        await handler.connect_async()
+        try:
+            await slack.wait_socket()
+            ack = await slack.command(ada, "/prep", "quiz")
+            assert ack.status == 200 and ack.late and not ack.ok
+            assert ack.user_error == '/prep failed with the error "operation_timeout"'
+            assert slack.ack_stats().late == 1
+        finally:
+            await handler.close_async()
+
+
+async def test_slow_or_failing_event_acks_are_redelivered() -> None:
+    """Slack retries an event up to three times, saying why in the retry headers."""
+    seen: list[tuple[str | None, str | None]] = []
+
+    async def endpoint(request: web.Request) -> web.Response:
+        seen.append(
+            (request.headers.get("X-Slack-Retry-Num"), request.headers.get("X-Slack-Retry-Reason"))
+        )
+        if len(seen) == 1:
+            await asyncio.sleep(0.3)
+        if len(seen) == 2:
+            return web.Response(status=500)
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/slack/events", endpoint)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        async with FakeSlack(ack_deadline=0.2) as slack:
+            team = slack.add_team("Acme")
+            slack.point_at(f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events")
+            ack = await slack.event(team, {"type": "app_uninstalled"})
+            assert ack.late and [r.retry_num for r in ack.retries] == [1, 2]
+            assert ack.retries[-1].ok
+    finally:
+        await runner.cleanup()
+    assert seen == [(None, None), ("1", "http_timeout"), ("2", "http_error")]
+
+
+async def test_response_url_replaces_deletes_and_wears_out(
+    slack: FakeSlack, team: Team, ada: User
+) -> None:
+    channel = slack.add_channel(team, "study", members=[ada])
+    ephemeral = slack.world.post_ephemeral(channel, ada.id, text="Q1", blocks=[], via="test")
+    issued = slack.world.issue_response_url(
+        team, channel, ada, source_ts=ephemeral.ts, source_ephemeral=True
+    )
+    hook = AsyncWebhookClient(f"{slack.base_url}response/{issued.token}")
+    assert (await hook.send(text="Q1 answered", replace_original=True)).status_code == 200
+    assert [e.text for e in slack.ephemerals(ada)] == ["Q1 answered"]
+    assert (await hook.send(text="everyone sees this", response_type="in_channel")).body == "ok"
+    assert [m.text for m in slack.messages(channel)] == ["everyone sees this"]
+    too_big = [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}] * 51
+    refused = await hook.send(text="t", blocks=too_big)
+    assert (refused.status_code, refused.body) == (400, "invalid_blocks")
+    assert (await hook.send(delete_original=True)).status_code == 200
+    assert slack.ephemerals(ada) == []
+    assert (await hook.send(text="fifth")).status_code == 200
+    worn = await hook.send(text="sixth")
+    assert (worn.status_code, worn.body) == (404, "used_url")
+
+
+async def test_click_on_a_channel_message_carries_it(
+    slack: FakeSlack, team: Team, ada: User
+) -> None:
+    app = AsyncApp(client=slack.web_client(team), signing_secret=slack.signing_secret)
+    bodies: list[dict[str, Any]] = []
+
+    @app.action("pick")
+    async def pick(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        bodies.append(body)
+
+    channel = slack.add_channel(team, "study", members=[ada])
+    buttons = [
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "pick",
+                    "text": {"type": "plain_text", "text": letter},
+                    "value": letter,
+                }
+            ],
+        }
+        for letter in "AB"
+    ]
+    await slack.web_client(team).chat_postMessage(channel=channel.id, text="QOTD", blocks=buttons)
+    [post] = slack.messages(channel)
+    async with serve(app) as url:
+        slack.point_at(url)
+        with pytest.raises(PuppetError):
+            await slack.click(ada, post, "pick", "C")
+        assert (await slack.click(ada, post, "pick", "B")).ok
+    await wait_for(lambda: bodies)
+    [body] = bodies
+    assert body["message"]["ts"] == post.ts and body["channel"]["id"] == channel.id
+    assert body["container"] == {
+        "type": "message",
+        "message_ts": post.ts,
+        "channel_id": channel.id,
+        "is_ephemeral": False,
+    }
+    assert body["actions"][0]["value"] == "B" and body["actions"][0]["block_id"]
+    assert body["response_url"].startswith(slack.base_url)
+
+
+async def test_modal_stack_push_limit_hash_and_response_actions(
+    slack: FakeSlack, team: Team, ada: User
+) -> None:
+    client = slack.web_client(team)
+    root = (
+        await client.views_open(trigger_id=slack.world.issue_trigger(team, ada).id, view=MODAL)
+    )["view"]
+    for _ in range(2):
+        await client.views_push(trigger_id=slack.world.issue_trigger(team, ada).id, view=MODAL)
+    with pytest.raises(SlackApiError) as full:
+        await client.views_push(trigger_id=slack.world.issue_trigger(team, ada).id, view=MODAL)
+    assert full.value.response["error"] == "push_limit_reached"
+    with pytest.raises(SlackApiError) as conflict:
+        await client.views_update(view_id=root["id"], hash="old", view=MODAL)
+    assert conflict.value.response["error"] == "hash_conflict"
+    assert len(slack.modals(ada)) == 3
+
+    app = AsyncApp(client=client, signing_secret=slack.signing_secret)
+
+    @app.view("answer")
+    async def answer(ack: AsyncAck) -> None:
+        await ack(response_action="clear")
+
+    async with serve(app) as url:
+        slack.point_at(url)
+        top = slack.modal(ada)
+        assert top is not None
+        with pytest.raises(PuppetError):
+            await slack.submit(ada, slack.modals(ada)[0], {"text": "not the visible one"})
+        assert (await slack.submit(ada, top, {"text": "done"})).ok
+    assert slack.modals(ada) == []
+
+
+async def test_per_channel_post_limit(slack: FakeSlack, team: Team) -> None:
+    first, second = slack.add_channel(team, "a"), slack.add_channel(team, "b")
+    client = slack.web_client(team)
+    slack.limit_channel_posts(per_second=1.0, burst=1)
+    await client.chat_postMessage(channel=first.id, text="1")
+    await client.chat_postMessage(channel=second.id, text="1")
+    with pytest.raises(SlackApiError) as limited:
+        await client.chat_postMessage(channel=first.id, text="2")
+    assert limited.value.response.status_code == 429
+    assert limited.value.response.headers["Retry-After"] == "1"
+    slack.limit_channel_posts(None)
+    await client.chat_postMessage(channel=first.id, text="2")
+    assert [m.text for m in slack.messages(first)] == ["1", "2"]
+
+
+async def test_history_pages_newest_first(slack: FakeSlack, team: Team) -> None:
+    channel = slack.add_channel(team, "study")
+    client = slack.web_client(team)
+    for n in range(5):
+        await client.chat_postMessage(channel=channel.id, text=str(n))
+    page = await client.conversations_history(channel=channel.id, limit=3)
+    assert [m["text"] for m in page["messages"]] == ["4", "3", "2"] and page["has_more"]
+    rest = await client.conversations_history(
+        channel=channel.id, limit=3, cursor=page["response_metadata"]["next_cursor"]
+    )
+    assert [m["text"] for m in rest["messages"]] == ["1", "0"] and not rest["has_more"]
+
+
+async def test_oauth_install_then_uninstall_with_bolt(slack: FakeSlack, tmp_path: Any) -> None:
+    acme = slack.add_team("Acme", install=False)
+    owner = slack.add_user(acme, "owner", owner=True)
+    store = FileInstallationStore(base_dir=str(tmp_path / "installations"))
+    app = AsyncApp(
+        client=AsyncWebClient(base_url=slack.api_url),
+        signing_secret=slack.signing_secret,
+        oauth_settings=AsyncOAuthSettings(
+            client_id=slack.client_id,
+            client_secret=slack.client_secret,
+            scopes=["commands", "chat:write"],
+            installation_store=store,
+            state_store=FileOAuthStateStore(
+                expiration_seconds=600, base_dir=str(tmp_path / "states")
+            ),
+        ),
+    )
+    app.enable_token_revocation_listeners()
+
+    @app.command("/prep")
+    async def prep(ack: AsyncAck, client: AsyncWebClient, body: dict[str, Any]) -> None:
+        await ack()
+        await client.chat_postMessage(channel=body["user_id"], text="installed and working")
+
+    async with serve(app) as url:
+        base = url.removesuffix("/slack/events")
+        declined = await slack.install(acme, owner, base, approve=False)
+        # Bolt answers a cancelled install with its failure page; nothing gets installed.
+        assert declined.code is None and not acme.installed
+        assert slack.calls("oauth.v2.access") == []
+        done = await slack.install(acme, owner, base)
+        assert done.status == 200 and acme.installed and acme.scopes == ("commands", "chat:write")
+        saved = await store.async_find_installation(enterprise_id=None, team_id=acme.id)
+        assert saved is not None and saved.bot_token == acme.bot_token
+        assert saved.user_id == owner.id and saved.bot_user_id == acme.bot_user_id
+
+        slack.point_at(url)
+        assert (await slack.command(owner, "/prep", "help")).ok
+        await wait_for(lambda: slack.messages(slack.dm(owner)))
+        old_token = acme.bot_token
+        acks = await slack.uninstall(acme)
+        assert all(a.ok for a in acks)
+    with pytest.raises(SlackApiError) as revoked:
+        await AsyncWebClient(token=old_token, base_url=slack.api_url).auth_test()
+    assert revoked.value.response["error"] == "token_revoked"
+    assert await store.async_find_installation(enterprise_id=None, team_id=acme.id) is None
 
 
 async def wait_for(condition: Any, within: float = 3.0) -> None:

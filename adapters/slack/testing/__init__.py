@@ -8,7 +8,8 @@ with ack latency measured against Slack's 3 s deadline. See puppet.py for the te
 from .blocks import check_blocks, check_view
 from .driver import ACK_DEADLINE, Ack, AckStats, HttpDriver, sign
 from .interactions import PuppetError
-from .puppet import FakeSlack, InstallResult
+from .oauth import InstallResult
+from .puppet import FakeSlack
 from .webapi import ApiCall
 from .workspace import (
     DEFAULT_SCOPES,

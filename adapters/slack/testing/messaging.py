@@ -3,16 +3,44 @@
 from __future__ import annotations
 
 import json
+import math
 import re
+import time
 from typing import Any
 
 from aiohttp import web
 
 from .apiargs import Handler, flag, json_arg, text_response
 from .blocks import MESSAGE_TEXT_LIMIT, check_blocks, normalise
-from .workspace import RESPONSE_URL_TTL, RESPONSE_URL_USES, Message, SlackError, Team, World
+from .workspace import (
+    RESPONSE_URL_TTL,
+    RESPONSE_URL_USES,
+    Message,
+    RateLimited,
+    SlackError,
+    Team,
+    World,
+)
 
 _EVENT_TYPE = re.compile(r"^[A-Za-z0-9_]{1,255}$")
+
+
+class ChannelRate:
+    """chat.postMessage's special limit: a token bucket per channel (short bursts allowed)."""
+
+    def __init__(self, per_second: float, burst: int) -> None:
+        self.per_second = per_second
+        self.burst = burst
+        self._buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, updated)
+
+    def take(self, channel_id: str) -> None:
+        now = time.monotonic()
+        tokens, updated = self._buckets.get(channel_id, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - updated) * self.per_second)
+        if tokens < 1.0:
+            self._buckets[channel_id] = (tokens, now)
+            raise RateLimited(max(1, math.ceil((1.0 - tokens) / self.per_second)))
+        self._buckets[channel_id] = (tokens - 1.0, now)
 
 
 class Messaging:
@@ -20,6 +48,8 @@ class Messaging:
 
     def __init__(self, world: World) -> None:
         self.world = world
+        # Off unless a test asks: Slack's "about one message per second per channel".
+        self.channel_rate: ChannelRate | None = None
 
     def methods(self) -> dict[str, Handler]:
         return {
@@ -80,6 +110,8 @@ class Messaging:
         self.world.need_scope(team, "chat:write")
         channel = self.world.writable(team, str(args.get("channel", "")))
         text, blocks = self.content(args)
+        if self.channel_rate is not None:
+            self.channel_rate.take(channel.id)
         message = self.world.post(
             team,
             channel,

@@ -10,15 +10,12 @@ a button that is not there, submit a modal that is not open, type 3,001 characte
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs
 
-import aiohttp
 from aiohttp import web
 
 from . import payloads
@@ -32,6 +29,8 @@ from .interactions import (
     fill_inputs,
     visible_blocks,
 )
+from .messaging import ChannelRate
+from .oauth import InstallResult, run_install
 from .socketmode import SocketModeServer
 from .webapi import ApiCall, WebApi
 from .workspace import (
@@ -40,24 +39,12 @@ from .workspace import (
     Ephemeral,
     File,
     Message,
-    OAuthGrant,
     SlackError,
     Team,
     User,
     View,
     World,
 )
-
-
-@dataclass
-class InstallResult:
-    """The end of an OAuth install: what the app's redirect endpoint answered."""
-
-    status: int
-    body: str
-    team: Team
-    code: str | None
-    authorize_url: str
 
 
 class FakeSlack:
@@ -265,6 +252,13 @@ class FakeSlack:
     ) -> None:
         """Answer the next `times` calls (to `method`, or to any method) with 429."""
         self.api.limits.add(times, method, retry_after)
+
+    def limit_channel_posts(self, per_second: float | None = 1.0, burst: int = 1) -> None:
+        """Enforce chat.postMessage's per-channel limit (429 + Retry-After when exceeded);
+        `per_second=None` switches it off again (the default: tests stay fast)."""
+        self.api.messaging.channel_rate = (
+            None if per_second is None else ChannelRate(per_second, burst)
+        )
 
     def expire_trigger(self, trigger_id: str | None = None) -> None:
         """Age one trigger_id (or all) past Slack's 3 s, without the test sleeping."""
@@ -647,44 +641,16 @@ class FakeSlack:
         authorize URL it points at (client_id, scopes, state), a one-use code, and the app's
         redirect endpoint, which then calls oauth.v2.access here.
         """
-        base = app_base_url.rstrip("/")
-        async with aiohttp.ClientSession() as session:
-            async with session.get(base + install_path, allow_redirects=False) as page:
-                html = await page.text()
-                location = page.headers.get("Location")
-                cookies = [
-                    v.split(";", 1)[0] for k, v in page.headers.items() if k.lower() == "set-cookie"
-                ]
-            authorize = location or _authorize_link(html)
-            if authorize is None:
-                raise PuppetError(f"no authorize link on the install page ({page.status})")
-            query = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
-            if query.get("client_id") != self.client_id:
-                raise PuppetError(f"Slack refuses the authorize URL: client_id {query}")
-            scopes = tuple(s for s in query.get("scope", "").split(",") if s)
-            redirect = query.get("redirect_uri") or base + redirect_path
-            args: dict[str, str] = {"state": query.get("state", "")}
-            code: str | None = None
-            if approve:
-                code = secrets.token_hex(16)
-                self.world.grants[code] = OAuthGrant(
-                    code,
-                    team.id,
-                    installer.id,
-                    scopes,
-                    query.get("redirect_uri"),
-                    self.world.clock(),
-                )
-                args["code"] = code
-            else:
-                args["error"] = "access_denied"
-            headers = {"Cookie": "; ".join(cookies)} if cookies else {}
-            separator = "&" if "?" in redirect else "?"
-            async with session.get(
-                redirect + separator + urlencode(args), headers=headers, allow_redirects=False
-            ) as done:
-                body = await done.text()
-                return InstallResult(done.status, body, team, code, authorize)
+        return await run_install(
+            self.world,
+            self.client_id,
+            team,
+            installer,
+            app_base_url,
+            install_path=install_path,
+            redirect_path=redirect_path,
+            approve=approve,
+        )
 
     async def uninstall(self, team: Team) -> list[Ack]:
         """The workspace removes the app: tokens die, then `tokens_revoked`, `app_uninstalled`."""
@@ -707,8 +673,3 @@ class FakeSlack:
 
         token = team.bot_token if team is not None else None
         return AsyncWebClient(token=token, base_url=self.api_url, **kwargs)
-
-
-def _authorize_link(html: str) -> str | None:
-    match = re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', html)
-    return match.group(1).replace("&amp;", "&") if match else None

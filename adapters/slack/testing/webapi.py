@@ -19,7 +19,7 @@ from .apiargs import Handler, read_args
 from .files import Files
 from .messaging import Messaging
 from .surfaces import Surfaces
-from .workspace import SlackError, Team, World
+from .workspace import RateLimited, SlackError, Team, World
 
 OAUTH_CODE_TTL = 600.0
 
@@ -124,9 +124,7 @@ class WebApi:
             return self._answer(method, {}, None, 200, {"ok": False, "error": exc.error})
         retry_after = self.limits.take(method)
         if retry_after is not None:
-            headers["Retry-After"] = str(retry_after)
-            body = {"ok": False, "error": "ratelimited"}
-            return self._answer(method, args, None, 429, body, headers)
+            return self._limited(method, args, retry_after)
         handler = self._methods.get(method)
         team: Team | None = None
         try:
@@ -139,6 +137,8 @@ class WebApi:
             elif method == "apps.connections.open":
                 args["_token"] = token
             body = {"ok": True, **await handler(team, args)}
+        except RateLimited as exc:
+            return self._limited(method, args, exc.retry_after)
         except SlackError as exc:
             body = {"ok": False, "error": exc.error, **exc.extra}
         args.pop("_basic", None)
@@ -153,6 +153,11 @@ class WebApi:
         self, args: dict[str, Any], *, required: bool = True
     ) -> tuple[str | None, list[dict[str, Any]] | None]:
         return self.messaging.content(args, required=required)
+
+    def _limited(self, method: str, args: dict[str, Any], retry_after: int) -> web.Response:
+        body = {"ok": False, "error": "ratelimited"}
+        headers = {"Retry-After": str(retry_after)}
+        return self._answer(method, args, None, 429, body, headers)
 
     def _answer(
         self,

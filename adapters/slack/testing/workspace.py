@@ -43,6 +43,14 @@ class SlackError(Exception):
         self.extra = extra
 
 
+class RateLimited(SlackError):
+    """Slack's 429: the call was not made; try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("ratelimited")
+        self.retry_after = retry_after
+
+
 @dataclass
 class Team:
     id: str
