@@ -163,8 +163,8 @@ def http_app(built: Built) -> web.Application:
         try:
             bolt_request = await to_bolt_request(request)
             response = await bolt.async_dispatch(bolt_request)
-        except Exception:  # noqa: BLE001 - garbage in: a clear 400, the process lives
-            log.exception("slack: could not handle a request to %s", request.path)
+        except Exception as exc:  # noqa: BLE001 - garbage in: a clear 400, the process lives
+            log.warning("slack: refused an unreadable request to %s: %r", request.path, exc)
             return web.Response(status=400, text="bad request")
         return await to_aiohttp_response(response)
 

@@ -51,6 +51,10 @@ INLINE_ATTACHMENT = 2500  # characters of a file shown in the message when uploa
 RemovedHook = Callable[[str, str | None, dict[str, Any]], Awaitable[None]]
 
 
+class Unreadable(ValueError):
+    """A signed request that lacks what every real Slack request carries."""
+
+
 @dataclass(frozen=True, slots=True)
 class Where:
     """Where a request's result goes."""
@@ -126,8 +130,20 @@ class Interactions:
     async def _caller(self, client: AsyncWebClient, body: dict[str, Any], context: Any) -> Caller:
         team_id, team_name = _team(body, context)
         user_id, user_name = _user(body)
+        if not team_id or not user_id:
+            raise Unreadable("a request without its workspace or user")
         asker = Asker(team_id, user_id, user_name, _channel(body), team_name)
         return await self.people.caller(client, asker)
+
+    async def _readable_caller(
+        self, client: AsyncWebClient, body: dict[str, Any], context: Any
+    ) -> Caller | None:
+        try:
+            return await self._caller(client, body, context)
+        except Unreadable as exc:
+            log.warning("slack: ignored a %s request: %s", body.get("type") or "command", exc)
+            self.completed += 1
+            return None
 
     async def _run(
         self,
@@ -154,7 +170,9 @@ class Interactions:
     ) -> None:
         """`/prep ...`."""
         await ack()
-        caller = await self._caller(client, body, context)
+        caller = await self._readable_caller(client, body, context)
+        if caller is None:
+            return
         where = Where(
             caller.member_external_id, caller.channel_external_id, body.get("response_url")
         )
@@ -178,7 +196,9 @@ class Interactions:
     ) -> None:
         """A button that runs a core action (`Prepbot.act`)."""
         await ack()
-        caller = await self._caller(client, body, context)
+        caller = await self._readable_caller(client, body, context)
+        if caller is None:
+            return
         where = Where(
             caller.member_external_id, caller.channel_external_id, body.get("response_url")
         )
