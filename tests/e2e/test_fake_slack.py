@@ -235,6 +235,33 @@ async def test_ephemeral_dm_and_users_info(slack: FakeSlack, team: Team, ada: Us
     assert [m.text for m in slack.messages(slack.dm(ada))] == ["hello"]
 
 
+async def test_workspaces_never_see_each_other(slack: FakeSlack, team: Team, ada: User) -> None:
+    other = slack.add_team("Globex")
+    theirs = slack.add_channel(other, "study")
+    bob = slack.add_user(other, "bob")
+    client = slack.web_client(team)
+    with pytest.raises(SlackApiError) as channel:
+        await client.chat_postMessage(channel=theirs.id, text="hi")
+    assert channel.value.response["error"] == "channel_not_found"
+    with pytest.raises(SlackApiError) as user:
+        await client.users_info(user=bob.id)
+    assert user.value.response["error"] == "user_not_found"
+    with pytest.raises(SlackApiError) as trigger:
+        await client.views_open(trigger_id=slack.world.issue_trigger(other, bob).id, view=MODAL)
+    assert trigger.value.response["error"] == "invalid_trigger_id"
+    assert [c.team_id for c in slack.calls()] == [team.id, team.id, team.id]
+
+
+async def test_a_commands_response_url_replaces_its_own_reply(
+    slack: FakeSlack, team: Team, ada: User
+) -> None:
+    issued = slack.world.issue_response_url(team, slack.dm(ada), ada)
+    hook = AsyncWebhookClient(f"{slack.base_url}response/{issued.token}")
+    await hook.send(text="Grading your answer...")
+    await hook.send(text="Score 80/100", replace_original=True)
+    assert [e.text for e in slack.ephemerals(ada)] == ["Score 80/100"]
+
+
 # Views and triggers ------------------------------------------------------------------------
 
 

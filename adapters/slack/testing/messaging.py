@@ -15,8 +15,10 @@ from .blocks import MESSAGE_TEXT_LIMIT, check_blocks, normalise
 from .workspace import (
     RESPONSE_URL_TTL,
     RESPONSE_URL_USES,
+    Channel,
     Message,
     RateLimited,
+    ResponseUrl,
     SlackError,
     Team,
     World,
@@ -280,6 +282,9 @@ class Messaging:
         target.payloads.append(payload)
         team = self.world.teams[target.team_id]
         channel = self.world.channels[target.channel_id]
+        if target.source_ts is None and target.last_posted_ts is not None:
+            # A command has no source message: replace/delete act on what this URL posted.
+            target.source_ts, target.source_ephemeral = target.last_posted_ts, True
         try:
             if payload.get("delete_original"):
                 self._delete_original(target.source_ts, target.source_ephemeral, channel)
@@ -303,7 +308,7 @@ class Messaging:
             except SlackError as exc:
                 return text_response(400, exc.error)
         else:
-            self.world.post_ephemeral(
+            posted = self.world.post_ephemeral(
                 channel,
                 target.user_id,
                 text=text or "",
@@ -311,9 +316,11 @@ class Messaging:
                 thread_ts=payload.get("thread_ts"),
                 via="response_url",
             )
+            if target.last_posted_ts is None and target.source_ts is None:
+                target.last_posted_ts = posted.ts
         return text_response(200, "ok")
 
-    def _delete_original(self, ts: str | None, ephemeral: bool, channel: Any) -> None:
+    def _delete_original(self, ts: str | None, ephemeral: bool, channel: Channel) -> None:
         if ts is None:
             return
         if ephemeral:
@@ -326,7 +333,11 @@ class Messaging:
                 message.deleted = True
 
     def _replace_original(
-        self, target: Any, channel: Any, text: str | None, blocks: list[dict[str, Any]] | None
+        self,
+        target: ResponseUrl,
+        channel: Channel,
+        text: str | None,
+        blocks: list[dict[str, Any]] | None,
     ) -> bool:
         if target.source_ephemeral:
             for item in channel.ephemerals:
@@ -335,7 +346,7 @@ class Messaging:
                     item.blocks = blocks or []
                     return True
             return False
-        message = channel.find(target.source_ts)
+        message = channel.find(target.source_ts or "")
         if message is None or message.deleted:
             return False
         message.text = text or ""

@@ -121,7 +121,9 @@ class FakeSlack:
 
     def point_at(self, request_url: str) -> None:
         """Deliver over HTTP to the app's Request URL (e.g. http://127.0.0.1:3000/slack/events)."""
-        self._http = HttpDriver(request_url, self.signing_secret, deadline=self.ack_deadline)
+        if self._http is None:
+            self._http = HttpDriver(request_url, self.signing_secret, deadline=self.ack_deadline)
+        self._http.url = request_url
 
     # the world -----------------------------------------------------------------------------
 
@@ -291,6 +293,8 @@ class FakeSlack:
                 retry_reason=retry_reason,
             )
         elif self.socket.connected:
+            if signature != "valid":
+                raise PuppetError("Socket Mode has no signatures to forge; use point_at(url)")
             ack = await self.socket.push(
                 kind,
                 socket_type,

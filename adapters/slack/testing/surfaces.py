@@ -53,7 +53,7 @@ class Surfaces:
         assert team is not None
         if not args.get("trigger_id") and not args.get("interactivity_pointer"):
             raise SlackError("invalid_arguments")
-        # Slack reads the view before the trigger: a bad view never burns the trigger.
+        # A view refused for its content changes nothing: the trigger stays unexchanged.
         spec = self.view_spec(args, "modal")
         trigger = self.world.exchange_trigger(
             team, str(args.get("trigger_id") or args.get("interactivity_pointer"))

@@ -281,6 +281,7 @@ class ResponseUrl:
     issued_at: float
     source_ts: str | None = None  # the message the interaction came from
     source_ephemeral: bool = False
+    last_posted_ts: str | None = None  # a command's "original" is its latest ephemeral reply
     uses: int = 0
     payloads: list[dict[str, Any]] = field(default_factory=list)
 
