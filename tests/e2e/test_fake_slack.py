@@ -582,6 +582,31 @@ async def test_modal_stack_push_limit_hash_and_response_actions(
     assert slack.modals(ada) == []
 
 
+async def test_closing_a_modal_notifies_only_when_asked(
+    slack: FakeSlack, team: Team, ada: User
+) -> None:
+    client = slack.web_client(team)
+    app = AsyncApp(client=client, signing_secret=slack.signing_secret)
+    closed: list[dict[str, Any]] = []
+
+    @app.view_closed("answer")
+    async def on_close(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        closed.append(body)
+
+    async with serve(app) as url:
+        slack.point_at(url)
+        for notify in (False, True):
+            view = {**MODAL, "notify_on_close": notify}
+            await client.views_open(trigger_id=slack.world.issue_trigger(team, ada).id, view=view)
+            modal = slack.modal(ada)
+            assert modal is not None
+            ack = await slack.close_modal(ada, modal)
+            assert (ack is not None) is notify and slack.modal(ada) is None
+    await wait_for(lambda: closed)
+    assert closed[0]["type"] == "view_closed" and closed[0]["view"]["private_metadata"] == "q42"
+
+
 async def test_per_channel_post_limit(slack: FakeSlack, team: Team) -> None:
     first, second = slack.add_channel(team, "a"), slack.add_channel(team, "b")
     client = slack.web_client(team)

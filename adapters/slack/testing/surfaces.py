@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from .apiargs import Handler, json_arg
 from .blocks import check_view, normalise
 from .workspace import MODAL_STACK_LIMIT, SlackError, Team, World
+
+VIEW_SIZE_LIMIT = 250_000  # bytes of view JSON
 
 
 class Surfaces:
@@ -27,6 +30,8 @@ class Surfaces:
 
     def view_spec(self, args: dict[str, Any], surface: str) -> dict[str, Any]:
         view = json_arg(args, "view")
+        if len(json.dumps(view)) > VIEW_SIZE_LIMIT:
+            raise SlackError("view_too_large")
         problems = check_view(view, surface=surface)
         if problems:
             raise SlackError(
