@@ -119,3 +119,14 @@ async def test_answer_with_no_text_opens_a_modal_and_a_gone_channel_pauses(local
     assert report.gone >= 1  # the reveal and the next post both find it archived
     await local.run(slack.command(ada, "/prep", "qotd show", channel=study))
     assert "PAUSED" in blocks_text(slack.seen_by(ada)[-1])
+
+
+async def test_429s_are_waited_out_and_the_post_goes_out_once(local):
+    slack = local.slack
+    *_, study = await setup_channel(local, "09:00 reveal=2h")
+    slack.rate_limit(3, method="chat.postMessage", retry_after=1)
+    report = await tick(local, at(9))
+    assert report.posted == 1 and report.failed == 0
+    assert len(slack.messages(study)) == 1
+    refused = [c for c in slack.calls("chat.postMessage") if not c.ok]
+    assert len(refused) == 3
