@@ -33,6 +33,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 async def slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack() as fake:
         yield fake
+    assert fake.api.crashes == []  # the fake answered every call on purpose
 
 
 @pytest.fixture

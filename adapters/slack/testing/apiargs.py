@@ -33,6 +33,17 @@ def json_arg(args: dict[str, Any], key: str) -> Any:
     return value
 
 
+def number(args: dict[str, Any], key: str, default: float) -> float:
+    """A numeric argument (Slack refuses what does not parse as a number)."""
+    value = args.get(key)
+    if value in (None, ""):
+        return default
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise SlackError("invalid_arguments") from exc
+
+
 def flag(args: dict[str, Any], key: str) -> bool:
     value = args.get(key)
     return value is True or (isinstance(value, str) and value.lower() in ("1", "true"))

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .apiargs import Handler, flag, json_arg, text_response
+from .apiargs import Handler, flag, json_arg, number, text_response
 from .blocks import MESSAGE_TEXT_LIMIT, check_blocks, normalise
 from .workspace import (
     RESPONSE_URL_TTL,
@@ -179,9 +179,9 @@ class Messaging:
     async def history(self, team: Team | None, args: dict[str, Any]) -> dict[str, Any]:
         assert team is not None
         channel = self.world.readable(team, str(args.get("channel", "")))
-        limit = min(max(int(args.get("limit") or 100), 1), 999)
-        oldest = float(args.get("oldest") or 0)
-        latest = float(args.get("latest") or 1e12)
+        limit = min(max(int(number(args, "limit", 100)), 1), 999)
+        oldest = number(args, "oldest", 0.0)
+        latest = number(args, "latest", 1e12)
         inclusive = flag(args, "inclusive")
         with_metadata = flag(args, "include_all_metadata")
 

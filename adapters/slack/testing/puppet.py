@@ -282,8 +282,10 @@ class FakeSlack:
         signature: Signature = "valid",
         retry_num: int = 0,
         retry_reason: str = "",
+        mode: str | None = None,
     ) -> Ack:
-        if self._http is not None:
+        mode = mode or ("http" if self._http is not None else "socket")
+        if mode == "http" and self._http is not None:
             ack = await self._http.send(
                 kind,
                 http_body,
@@ -292,7 +294,7 @@ class FakeSlack:
                 retry_num=retry_num,
                 retry_reason=retry_reason,
             )
-        elif self.socket.connected:
+        elif mode == "socket" and self.socket.connected:
             if signature != "valid":
                 raise PuppetError("Socket Mode has no signatures to forge; use point_at(url)")
             ack = await self.socket.push(
@@ -324,6 +326,7 @@ class FakeSlack:
             accepts_response_payload=ack.kind in ("command", "view_submission"),
             retry_num=ack.retry_num + 1,
             retry_reason=reason,
+            mode=ack.mode,  # a retry travels the way the first attempt did
         )
         again.trigger_id, again.response_url = ack.trigger_id, ack.response_url
         return again
@@ -359,8 +362,12 @@ class FakeSlack:
         if not team.installed:
             raise PuppetError(f"{command} is not a valid command: the app is not installed")
         channel = channel or self.dm(user)
+        if channel.team_id != team.id:
+            raise PuppetError(f"#{channel.name} is in another workspace")
         if user.id not in channel.members and not channel.is_im:
             raise PuppetError(f"{user.name} is not in #{channel.name}")
+        if channel.is_archived:
+            raise PuppetError(f"#{channel.name} is archived: nobody can type there")
         trigger = self.world.issue_trigger(team, user)
         response = self.world.issue_response_url(team, channel, user)
         response_url = f"{self.base_url}response/{response.token}"

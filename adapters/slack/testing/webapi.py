@@ -91,6 +91,7 @@ class WebApi:
         self._base_url = base_url
         self._open_socket = open_socket
         self.calls: list[ApiCall] = []
+        self.crashes: list[Exception] = []
         self.limits = RateLimits()
         self.messaging = Messaging(world)
         self.surfaces = Surfaces(world, self.block_id)
@@ -141,6 +142,9 @@ class WebApi:
             return self._limited(method, args, exc.retry_after)
         except SlackError as exc:
             body = {"ok": False, "error": exc.error, **exc.extra}
+        except Exception as exc:  # a bug in the fake: answer like Slack, keep it for the test
+            self.crashes.append(exc)
+            body = {"ok": False, "error": "fatal_error"}
         args.pop("_basic", None)
         args.pop("_token", None)
         return self._answer(method, args, team.id if team else None, 200, body, headers)
