@@ -393,8 +393,9 @@ class World:
         if team.bot_token is not None:
             team.revoked_tokens.add(team.bot_token)
         team.bot_token = None
+        # The app leaves every channel; its DMs stay (they come back on reinstall).
         for channel in self.channels.values():
-            if channel.team_id == team.id:
+            if channel.team_id == team.id and not channel.is_im:
                 channel.members.discard(team.bot_user_id)
 
     def add_user(
