@@ -313,7 +313,7 @@ async def test_bolt_http_command_click_modal_and_submit(
         slack.point_at(url)
         ack = await slack.command(ada, "/prep", "quiz llms", channel=channel)
         assert ack.ok and ack.kind == "command"
-        await wait_for(lambda: slack.ephemerals(ada))
+        await slack.wait_until(lambda: slack.ephemerals(ada))
         [shown] = slack.ephemerals(ada, channel)
         assert shown.text == "you said quiz llms" and shown.via == "response_url"
         assert slack.response_payloads(ada)[0]["text"] == "you said quiz llms"
@@ -322,7 +322,7 @@ async def test_bolt_http_command_click_modal_and_submit(
             await slack.click(ada, shown, "no-such-button")
         click = await slack.click(ada, shown, "write")
         assert click.ok
-        await wait_for(lambda: slack.modal(ada))
+        await slack.wait_until(lambda: slack.modal(ada))
         modal = slack.modal(ada)
         assert modal is not None and modal.private_metadata == "q42"
 
@@ -333,7 +333,7 @@ async def test_bolt_http_command_click_modal_and_submit(
         assert slack.modal(ada) is modal
         sent = await slack.submit(ada, modal, {"text": "attention is all you need"})
         assert sent.ok and slack.modal(ada) is None
-        await wait_for(lambda: slack.messages(slack.dm(ada)))
+        await slack.wait_until(lambda: slack.messages(slack.dm(ada)))
         assert slack.messages(slack.dm(ada))[0].text == "q42: attention is all you need"
     stats = slack.ack_stats()
     assert stats.count == 4 and stats.late == 0 and stats.errors == 0
@@ -373,7 +373,7 @@ async def test_event_retries_carry_retry_headers(slack: FakeSlack, team: Team, a
         assert first.ok and again.ok and again.headers["X-Slack-Retry-Num"] == "1"
         challenge = await slack.url_verification()
         assert challenge.ok and challenge.user_error is None
-    await wait_for(lambda: len(seen) == 2)
+    await slack.wait_until(lambda: len(seen) == 2)
     assert seen == [(None, ada.id), ("1", ada.id)]
 
 
@@ -419,7 +419,7 @@ async def test_socket_mode_reconnects_when_slack_asks(
     try:
         await slack.wait_socket()
         await slack.socket.disconnect("refresh_requested")
-        await wait_for(lambda: len(slack.calls("apps.connections.open")) == 2)
+        await slack.wait_until(lambda: len(slack.calls("apps.connections.open")) == 2)
         await slack.wait_socket()
         assert (await slack.command(ada, "/prep", "help")).ok
     finally:
@@ -537,7 +537,7 @@ async def test_click_on_a_channel_message_carries_it(
         with pytest.raises(PuppetError):
             await slack.click(ada, post, "pick", "C")
         assert (await slack.click(ada, post, "pick", "B")).ok
-    await wait_for(lambda: bodies)
+    await slack.wait_until(lambda: bodies)
     [body] = bodies
     assert body["message"]["ts"] == post.ts and body["channel"]["id"] == channel.id
     assert body["container"] == {
@@ -604,7 +604,7 @@ async def test_closing_a_modal_notifies_only_when_asked(
             assert modal is not None
             ack = await slack.close_modal(ada, modal)
             assert (ack is not None) is notify and slack.modal(ada) is None
-    await wait_for(lambda: closed)
+    await slack.wait_until(lambda: closed)
     assert closed[0]["type"] == "view_closed" and closed[0]["view"]["private_metadata"] == "q42"
 
 
@@ -674,7 +674,7 @@ async def test_oauth_install_then_uninstall_with_bolt(slack: FakeSlack, tmp_path
 
         slack.point_at(url)
         assert (await slack.command(owner, "/prep", "help")).ok
-        await wait_for(lambda: slack.messages(slack.dm(owner)))
+        await slack.wait_until(lambda: slack.messages(slack.dm(owner)))
         old_token = acme.bot_token
         acks = await slack.uninstall(acme)
         assert all(a.ok for a in acks)
@@ -682,16 +682,6 @@ async def test_oauth_install_then_uninstall_with_bolt(slack: FakeSlack, tmp_path
         await AsyncWebClient(token=old_token, base_url=slack.api_url).auth_test()
     assert revoked.value.response["error"] == "token_revoked"
     assert await store.async_find_installation(enterprise_id=None, team_id=acme.id) is None
-
-
-async def wait_for(condition: Any, within: float = 3.0) -> None:
-    """Poll until the app's after-ack work shows up in the fake (it runs after the ack)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 def test_payload_helpers_are_json_serialisable() -> None:

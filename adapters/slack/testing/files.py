@@ -56,6 +56,7 @@ class Files:
         else:
             data = await request.read()
         file.content = data
+        self.world.touch()
         return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
 
     async def complete_upload(self, team: Team | None, args: dict[str, Any]) -> dict[str, Any]:

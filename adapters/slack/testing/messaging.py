@@ -233,10 +233,7 @@ class Messaging:
         user = self.world.user_in(team, users[0])
         if user.is_bot:
             raise SlackError("cannot_dm_bot")
-        existed = any(
-            c.is_im and c.im_user == user.id and c.team_id == team.id
-            for c in self.world.channels.values()
-        )
+        existed = self.world.has_dm(team, user)
         channel = self.world.dm(team, user)
         out: dict[str, Any] = {
             "channel": channel.to_api() if flag(args, "return_im") else {"id": channel.id}
@@ -264,6 +261,12 @@ class Messaging:
     # response_url --------------------------------------------------------------------------
 
     async def respond(self, request: web.Request) -> web.Response:
+        try:
+            return await self._respond(request)
+        finally:
+            self.world.touch()
+
+    async def _respond(self, request: web.Request) -> web.Response:
         target = self.world.response_urls.get(request.match_info["token"])
         if target is None:
             return text_response(404, "no_service")
@@ -324,9 +327,9 @@ class Messaging:
         if ts is None:
             return
         if ephemeral:
-            for item in channel.ephemerals:
-                if item.ts == ts:
-                    item.deleted = True
+            found = self.world.ephemeral_at.get((channel.id, ts))
+            if found is not None:
+                found.deleted = True
         else:
             message = channel.find(ts)
             if message is not None:
@@ -340,12 +343,12 @@ class Messaging:
         blocks: list[dict[str, Any]] | None,
     ) -> bool:
         if target.source_ephemeral:
-            for item in channel.ephemerals:
-                if item.ts == target.source_ts and not item.deleted:
-                    item.text = text or ""
-                    item.blocks = blocks or []
-                    return True
-            return False
+            item = self.world.ephemeral_at.get((channel.id, target.source_ts or ""))
+            if item is None or item.deleted:
+                return False
+            item.text = text or ""
+            item.blocks = blocks or []
+            return True
         message = channel.find(target.source_ts or "")
         if message is None or message.deleted:
             return False

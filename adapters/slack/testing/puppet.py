@@ -9,6 +9,8 @@ a button that is not there, submit a modal that is not open, type 3,001 characte
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import secrets
 import time
@@ -82,6 +84,8 @@ class FakeSlack:
         )
         self.base_url = ""
         self.acks: list[Ack] = []
+        self._changed = asyncio.Event()
+        self.world.on_change(self._wake)
         self._http: HttpDriver | None = None
         self._runner: web.AppRunner | None = None
 
@@ -194,14 +198,11 @@ class FakeSlack:
 
     def ephemerals(self, user: User, channel: Channel | None = None) -> list[Ephemeral]:
         """What only `user` saw, oldest first: chat.postEphemeral, response_url, acks."""
-        found = [
+        return [
             e
-            for c in self.world.channels.values()
-            if channel is None or c.id == channel.id
-            for e in c.ephemerals
-            if e.user == user.id and not e.deleted
+            for e in self.world.ephemerals_of.get(user.id, [])
+            if not e.deleted and (channel is None or e.channel_id == channel.id)
         ]
-        return sorted(found, key=lambda e: float(e.ts))
 
     def seen_by(self, user: User, channel: Channel | None = None) -> list[Message | Ephemeral]:
         """Everything `user` would see from the app: their DM, and ephemerals, oldest first."""
@@ -246,6 +247,26 @@ class FakeSlack:
 
     def ack_stats(self) -> AckStats:
         return AckStats.of(self.acks)
+
+    def _wake(self) -> None:
+        # One event per change: every waiter re-checks its condition, then waits anew.
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    async def wait_until(self, condition: Callable[[], object], within: float = 10.0) -> None:
+        """Wait until `condition()` is true: the app's work after an ack lands in the fake
+        (a Web API call, a response_url post) some time after the ack. Wakes on each change
+        to the fake (and every 50 ms, for conditions on the app's own state), so hundreds of
+        simulated members can wait at once."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while not condition():
+            changed = self._changed
+            left = deadline - loop.time()
+            if left <= 0:
+                raise TimeoutError("the app did not get there in time")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), min(left, 0.05))
 
     # failure switches ----------------------------------------------------------------------
 
@@ -393,6 +414,7 @@ class FakeSlack:
         )
         ack.trigger_id, ack.response_url = trigger.id, response_url
         self._show_command_ack(ack, team, user, channel, command)
+        self.world.touch()
         return ack
 
     def _show_command_ack(
@@ -542,6 +564,7 @@ class FakeSlack:
         )
         ack.trigger_id = trigger.id
         apply_response_action(self.world, ack, team, user, view, self.api.block_id)
+        self.world.touch()
         return ack
 
     async def close_modal(self, user: User, view: View) -> Ack | None:

@@ -173,6 +173,7 @@ class WebApi:
         headers: dict[str, str] | None = None,
     ) -> web.Response:
         self.calls.append(ApiCall(method, args, team_id, status, body))
+        self.world.touch()
         return web.json_response(body, status=status, headers=headers)
 
     # auth ----------------------------------------------------------------------------------

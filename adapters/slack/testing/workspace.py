@@ -341,6 +341,19 @@ class World:
         self.response_urls: dict[str, ResponseUrl] = {}
         self.files: dict[str, File] = {}
         self.grants: dict[str, OAuthGrant] = {}
+        # Indexes, so tests and the bench can poll what a member sees cheaply.
+        self.ephemerals_of: dict[str, list[Ephemeral]] = {}  # user id -> oldest first
+        self.ephemeral_at: dict[tuple[str, str], Ephemeral] = {}  # (channel, ts)
+        self._dms: dict[tuple[str, str], str] = {}  # (team, user) -> channel id
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after anything in the world changed (see `touch`)."""
+        self._listeners.append(listener)
+
+    def touch(self) -> None:
+        for listener in self._listeners:
+            listener()
 
     # ids -------------------------------------------------------------------------------
 
@@ -445,9 +458,9 @@ class World:
 
     def dm(self, team: Team, user: User) -> Channel:
         """The app's direct-message conversation with `user`, opened on first use."""
-        for channel in self.channels.values():
-            if channel.is_im and channel.im_user == user.id and channel.team_id == team.id:
-                return channel
+        known = self._dms.get((team.id, user.id))
+        if known is not None:
+            return self.channels[known]
         channel = Channel(
             self.new_id("D"),
             team.id,
@@ -457,7 +470,11 @@ class World:
             members={user.id, team.bot_user_id},
         )
         self.channels[channel.id] = channel
+        self._dms[(team.id, user.id)] = channel.id
         return channel
+
+    def has_dm(self, team: Team, user: User) -> bool:
+        return (team.id, user.id) in self._dms
 
     # auth --------------------------------------------------------------------------------
 
@@ -587,6 +604,8 @@ class World:
     ) -> Ephemeral:
         ephemeral = Ephemeral(self.new_ts(), channel.id, user_id, text, blocks, thread_ts, via)
         channel.ephemerals.append(ephemeral)
+        self.ephemerals_of.setdefault(user_id, []).append(ephemeral)
+        self.ephemeral_at[(channel.id, ephemeral.ts)] = ephemeral
         return ephemeral
 
     def own_message(self, team: Team, channel: Channel, ts: str, *, action: str) -> Message:
