@@ -358,7 +358,9 @@ class World:
     # ids -------------------------------------------------------------------------------
 
     def new_id(self, prefix: str) -> str:
-        return f"{prefix}{next(self._ids):07d}{secrets.token_hex(1).upper()}"
+        # Slack-shaped (prefix + 9 upper-case alphanumerics), unique, and cheap to make.
+        n = next(self._ids)
+        return f"{prefix}{n:07d}{(n * 2654435761) % 256:02X}"
 
     def new_ts(self) -> str:
         # Slack's ts is unique per conversation; keep it strictly increasing everywhere.
