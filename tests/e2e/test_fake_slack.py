@@ -261,6 +261,24 @@ async def test_a_commands_response_url_replaces_its_own_reply(
     assert [e.text for e in slack.ephemerals(ada)] == ["Score 80/100"]
 
 
+async def test_pings_are_what_slack_would_notify(slack: FakeSlack, team: Team, ada: User) -> None:
+    channel = slack.add_channel(team, "study")
+    client = slack.web_client(team)
+    await client.chat_postMessage(
+        channel=channel.id,
+        text="hi <!here>",
+        blocks=[
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"by <@{ada.id}>"}},
+            {"type": "section", "text": {"type": "plain_text", "text": "<!channel> inert"}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "&lt;!everyone&gt;"}]},
+        ],
+    )
+    [message] = slack.messages(channel)
+    assert slack.pings(message) == ["!here", f"@{ada.id}"]
+    tokyo = slack.add_user(team, "kenji", tz="Asia/Tokyo")
+    assert (await client.users_info(user=tokyo.id))["user"]["tz_offset"] == 9 * 3600
+
+
 # Views and triggers ------------------------------------------------------------------------
 
 
@@ -477,6 +495,25 @@ async def test_slow_or_failing_event_acks_are_redelivered() -> None:
     finally:
         await runner.cleanup()
     assert seen == [(None, None), ("1", "http_timeout"), ("2", "http_error")]
+
+
+async def test_an_app_can_refuse_retries() -> None:
+    async def endpoint(request: web.Request) -> web.Response:
+        return web.Response(status=500, headers={"X-Slack-No-Retry": "1"})
+
+    app = web.Application()
+    app.router.add_post("/slack/events", endpoint)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        async with FakeSlack() as slack:
+            team = slack.add_team("Acme")
+            slack.point_at(f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events")
+            ack = await slack.event(team, {"type": "app_uninstalled"})
+            assert ack.status == 500 and ack.retries == []
+    finally:
+        await runner.cleanup()
 
 
 async def test_response_url_replaces_deletes_and_wears_out(

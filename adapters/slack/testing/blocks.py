@@ -6,6 +6,7 @@ Each problem reads `"<what> [json-pointer:/blocks/3/text/text]"`, the shape Slac
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MESSAGE_BLOCK_LIMIT = 50
@@ -335,3 +336,28 @@ def _with_action_id(element: Any, new_id: Any) -> Any:
         element = dict(element)
         element.setdefault("action_id", new_id())
     return element
+
+
+# What Slack turns into a notification when it appears in mrkdwn: @channel, @here,
+# @everyone, a user, a user group. Escaped (&lt;!channel&gt;) or in plain_text, it is inert.
+_MENTION = re.compile(r"<(!channel|!here|!everyone|@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+)(\|[^>]*)?>")
+
+
+def mentions(text: str, blocks: list[dict[str, Any]]) -> list[str]:
+    """The live mentions a message would fire: in its text (mrkdwn by default) and in every
+    mrkdwn text object of its blocks; e.g. ["!channel", "@U0123ABCD"]."""
+    found = _MENTION.findall(text or "")
+    for obj in _text_objects(blocks):
+        if obj.get("type") == "mrkdwn" and not obj.get("verbatim", False):
+            found += _MENTION.findall(str(obj.get("text", "")))
+    return [m[0] for m in found]
+
+
+def _text_objects(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, list):
+        return [t for item in node for t in _text_objects(item)]
+    if not isinstance(node, dict):
+        return []
+    if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
+        return [node]
+    return [t for value in node.values() for t in _text_objects(value)]

@@ -46,6 +46,7 @@ class Ack:
     sent: bytes = b""  # the request body (HTTP) or the envelope payload as JSON (socket)
     content_type: str = ""
     headers: dict[str, str] = field(default_factory=dict)  # what was sent
+    answer_headers: dict[str, str] = field(default_factory=dict)  # lower-cased, HTTP only
     trigger_id: str | None = None
     response_url: str | None = None
     envelope_id: str | None = None
@@ -174,11 +175,13 @@ class HttpDriver:
         status: int | None = None
         raw = b""
         answer_type = ""
+        answer_headers: dict[str, str] = {}
         try:
             async with self._client().post(self.url, data=body, headers=headers) as response:
                 raw = await response.read()
                 status = response.status
                 answer_type = response.content_type
+                answer_headers = {k.lower(): v for k, v in response.headers.items()}
         except (TimeoutError, aiohttp.ClientError):
             status = None
         ms = (time.perf_counter() - started) * 1000
@@ -200,6 +203,7 @@ class HttpDriver:
             sent=body,
             content_type=content_type,
             headers=headers,
+            answer_headers=answer_headers,
         )
 
 

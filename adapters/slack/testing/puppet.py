@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 from aiohttp import web
 
 from . import payloads
-from .blocks import find_element
+from .blocks import find_element, mentions
 from .driver import ACK_DEADLINE, Ack, AckStats, HttpDriver, Signature
 from .interactions import (
     PuppetError,
@@ -213,6 +213,13 @@ class FakeSlack:
         if channel is not None and channel.id != dm.id:
             items += self.messages(channel)
         return sorted(items, key=lambda m: float(m.ts))
+
+    @staticmethod
+    def pings(item: Message | Ephemeral | View) -> list[str]:
+        """The notifications `item` would fire in Slack (@channel, @here, @everyone, users)."""
+        if isinstance(item, View):
+            return mentions("", item.blocks)
+        return mentions(item.text, item.blocks)
 
     def home(self, user: User) -> View | None:
         view_id = self.world.homes.get((user.team_id, user.id))
@@ -619,7 +626,8 @@ class FakeSlack:
         if self.event_retries and signature == "valid":
             attempt = ack
             for _ in range(3):
-                if attempt.ok:
+                # An app may ask Slack not to retry a failed delivery with X-Slack-No-Retry: 1.
+                if attempt.ok or attempt.answer_headers.get("x-slack-no-retry") == "1":
                     break
                 reason = "http_timeout" if attempt.late else "http_error"
                 if attempt.mode == "socket":

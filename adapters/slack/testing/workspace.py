@@ -12,7 +12,9 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # The scopes a fresh install grants unless a test says otherwise: what prepbot's manifest asks.
 DEFAULT_SCOPES = (
@@ -32,6 +34,15 @@ TRIGGER_TTL = 3.0  # seconds a trigger_id can be exchanged for a view
 RESPONSE_URL_USES = 5  # Slack: a response_url works up to five times ...
 RESPONSE_URL_TTL = 30 * 60.0  # ... within thirty minutes
 MODAL_STACK_LIMIT = 3  # views.push refuses a fourth modal
+
+
+def _utc_offset(tz: str) -> int:
+    """Seconds east of UTC now, as users.info reports `tz_offset`."""
+    try:
+        offset = datetime.now(ZoneInfo(tz)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return 0
+    return int(offset.total_seconds()) if offset is not None else 0
 
 
 class SlackError(Exception):
@@ -97,7 +108,7 @@ class User:
             "is_app_user": False,
             "tz": self.tz,
             "tz_label": self.tz,
-            "tz_offset": 0,
+            "tz_offset": _utc_offset(self.tz),
             "profile": {
                 "real_name": self.real_name,
                 "display_name": self.name,
