@@ -15,7 +15,8 @@ with ack latency measured against Slack's 3 s deadline.
         await slack.submit(ada, slack.modal(ada), {"text": "my answer"})
         slack.ack_stats()                               # count, p50_ms, p99_ms, late ...
 
-Layout: workspace.py (the state and Slack's rules), blocks.py (Block Kit limits), apiargs.py,
+Layout: model.py (what a workspace holds), workspace.py (Slack's rules over it), blocks.py
+(Block Kit limits, mentions), apiargs.py,
 webapi.py + messaging.py / surfaces.py / files.py (Web API methods), driver.py (signing,
 HTTP delivery, ack timing), socketmode.py (websocket server), payloads.py (request shapes),
 interactions.py (what a user can press and submit), oauth.py (install dance), puppet.py.
@@ -24,20 +25,10 @@ interactions.py (what a user can press and submit), oauth.py (install dance), pu
 from .blocks import check_blocks, check_view
 from .driver import ACK_DEADLINE, Ack, AckStats, HttpDriver, sign
 from .interactions import PuppetError
+from .model import DEFAULT_SCOPES, Channel, Ephemeral, File, Message, SlackError, Team, User, View
 from .oauth import InstallResult
 from .puppet import FakeSlack
 from .webapi import ApiCall
-from .workspace import (
-    DEFAULT_SCOPES,
-    Channel,
-    Ephemeral,
-    File,
-    Message,
-    SlackError,
-    Team,
-    User,
-    View,
-)
 
 __all__ = [
     "ACK_DEADLINE",

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .workspace import SlackError, Team
+from .model import SlackError, Team
 
 # A Web API method: the caller's workspace (None for methods without a bot token) and the
 # merged arguments in, the response fields (beside "ok": true) out; refusals raise SlackError.

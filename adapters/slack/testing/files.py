@@ -8,7 +8,8 @@ from typing import Any
 from aiohttp import web
 
 from .apiargs import Handler, json_arg
-from .workspace import File, SlackError, Team, World
+from .model import File, SlackError, Team
+from .workspace import World
 
 
 class Files:

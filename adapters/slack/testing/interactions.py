@@ -9,7 +9,8 @@ from typing import Any
 
 from .blocks import check_view, normalise, options_of
 from .driver import Ack
-from .workspace import MODAL_STACK_LIMIT, Ephemeral, Message, Team, User, View, World
+from .model import MODAL_STACK_LIMIT, Ephemeral, Message, Team, User, View
+from .workspace import World
 
 Target = Message | Ephemeral | View
 TROUBLE = "We had some trouble connecting. Try again?"  # Slack's words when a submit fails

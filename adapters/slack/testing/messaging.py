@@ -12,7 +12,7 @@ from aiohttp import web
 
 from .apiargs import Handler, flag, json_arg, number, text_response
 from .blocks import MESSAGE_TEXT_LIMIT, check_blocks, normalise
-from .workspace import (
+from .model import (
     RESPONSE_URL_TTL,
     RESPONSE_URL_USES,
     Channel,
@@ -21,8 +21,8 @@ from .workspace import (
     ResponseUrl,
     SlackError,
     Team,
-    World,
 )
+from .workspace import World
 
 _EVENT_TYPE = re.compile(r"^[A-Za-z0-9_]{1,255}$")
 

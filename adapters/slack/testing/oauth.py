@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import aiohttp
 
 from .interactions import PuppetError
-from .workspace import OAuthGrant, Team, User, World
+from .model import OAuthGrant, Team, User
+from .workspace import World
 
 
 @dataclass

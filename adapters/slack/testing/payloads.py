@@ -12,7 +12,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from .workspace import Channel, Team, User, View
+from .model import Channel, Team, User, View
 
 
 def team_brief(team: Team) -> dict[str, Any]:

@@ -32,21 +32,11 @@ from .interactions import (
     visible_blocks,
 )
 from .messaging import ChannelRate
+from .model import DEFAULT_SCOPES, Channel, Ephemeral, File, Message, SlackError, Team, User, View
 from .oauth import InstallResult, run_install
 from .socketmode import SocketModeServer
 from .webapi import ApiCall, WebApi
-from .workspace import (
-    DEFAULT_SCOPES,
-    Channel,
-    Ephemeral,
-    File,
-    Message,
-    SlackError,
-    Team,
-    User,
-    View,
-    World,
-)
+from .workspace import World
 
 
 class FakeSlack:

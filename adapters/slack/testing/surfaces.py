@@ -8,7 +8,8 @@ from typing import Any
 
 from .apiargs import Handler, json_arg
 from .blocks import check_view, normalise
-from .workspace import MODAL_STACK_LIMIT, SlackError, Team, World
+from .model import MODAL_STACK_LIMIT, SlackError, Team
+from .workspace import World
 
 VIEW_SIZE_LIMIT = 250_000  # bytes of view JSON
 

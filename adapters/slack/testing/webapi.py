@@ -18,8 +18,9 @@ from aiohttp import web
 from .apiargs import Handler, read_args
 from .files import Files
 from .messaging import Messaging
+from .model import RateLimited, SlackError, Team
 from .surfaces import Surfaces
-from .workspace import RateLimited, SlackError, Team, World
+from .workspace import World
 
 OAUTH_CODE_TTL = 600.0
 
