@@ -165,6 +165,11 @@ async def test_refusals_use_slacks_error_codes(slack: FakeSlack, team: Team) -> 
         assert refused.value.response["error"] == error
     # chat:write.public lets the app post to a public channel it has not joined.
     assert (await client.chat_postMessage(channel=public.id, text="hi"))["ok"]
+    member = slack.add_user(team, "member")
+    slack.join(public, member)
+    with pytest.raises(SlackApiError) as ephemeral:
+        await client.chat_postEphemeral(channel=public.id, user=member.id, text="psst")
+    assert ephemeral.value.response["error"] == "not_in_channel"
     with pytest.raises(SlackApiError) as refused:
         await client.conversations_history(channel=public.id)
     assert refused.value.response["error"] == "not_in_channel"

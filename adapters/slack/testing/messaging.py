@@ -128,6 +128,10 @@ class Messaging:
         assert team is not None
         self.world.need_scope(team, "chat:write")
         channel = self.world.writable(team, str(args.get("channel", "")))
+        if team.bot_user_id not in channel.members:
+            # chat:write.public covers chat.postMessage only: an ephemeral needs membership
+            # (slackapi/node-slack-sdk#977), which is why apps answer commands by response_url.
+            raise SlackError("not_in_channel")
         user = self.world.user_in(team, str(args.get("user", "")))
         if user.id not in channel.members:
             raise SlackError("user_not_in_channel")
