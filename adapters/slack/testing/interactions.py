@@ -1,5 +1,6 @@
-"""What a Slack user can do with Block Kit: which element they press, what a modal submits,
-and what they see after the app's ack of a submission (closed, errors, update, push, clear).
+"""What a Slack user can do with Block Kit (which element they press, what a modal submits)
+and what they see after the app's ack: a command's reply or error; a submitted modal closed,
+showing errors, updated, pushed or cleared.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any
 
 from .blocks import check_view, normalise, options_of
 from .driver import Ack
-from .model import MODAL_STACK_LIMIT, Ephemeral, Message, Team, User, View
+from .model import MODAL_STACK_LIMIT, Channel, Ephemeral, Message, SlackError, Team, User, View
 from .workspace import World
 
 Target = Message | Ephemeral | View
@@ -150,3 +151,36 @@ def apply_response_action(
         world.close_modals(team.id, user.id, all_views=True)
     else:
         ack.user_error = TROUBLE
+
+
+def show_command_ack(
+    world: World,
+    ack: Ack,
+    team: Team,
+    user: User,
+    channel: Channel,
+    command: str,
+    content: Callable[[dict[str, Any]], tuple[str | None, list[dict[str, Any]] | None]],
+) -> None:
+    """What the user sees after a command's ack: its body as a message, or Slack's error."""
+    # Slack shows an ack's body to the user; a late or failed ack shows an error instead.
+    if ack.late:
+        ack.user_error = f'{command} failed with the error "operation_timeout"'
+        return
+    if ack.status != 200:
+        ack.user_error = f'{command} failed with the error "dispatch_failed"'
+        return
+    body = ack.payload
+    if body is None and ack.body and ack.mode == "http":
+        body = {"text": ack.text}
+    if not isinstance(body, dict) or (not body.get("text") and not body.get("blocks")):
+        return
+    try:
+        text, blocks = content(body)
+    except SlackError as exc:
+        ack.user_error = f'{command} failed with the error "{exc.error}"'
+        return
+    if body.get("response_type") == "in_channel":
+        world.post(team, channel, text=text or "", blocks=blocks or [])
+    else:
+        world.post_ephemeral(channel, user.id, text=text or "", blocks=blocks or [], via="ack")

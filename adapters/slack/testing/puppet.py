@@ -29,10 +29,11 @@ from .interactions import (
     apply_response_action,
     choose,
     fill_inputs,
+    show_command_ack,
     visible_blocks,
 )
 from .messaging import ChannelRate
-from .model import DEFAULT_SCOPES, Channel, Ephemeral, File, Message, SlackError, Team, User, View
+from .model import DEFAULT_SCOPES, Channel, Ephemeral, File, Message, Team, User, View
 from .oauth import InstallResult, run_install
 from .socketmode import SocketModeServer
 from .webapi import ApiCall, WebApi
@@ -411,36 +412,9 @@ class FakeSlack:
             signature=signature,
         )
         ack.trigger_id, ack.response_url = trigger.id, response_url
-        self._show_command_ack(ack, team, user, channel, command)
+        show_command_ack(self.world, ack, team, user, channel, command, self.api.content)
         self.world.touch()
         return ack
-
-    def _show_command_ack(
-        self, ack: Ack, team: Team, user: User, channel: Channel, command: str
-    ) -> None:
-        # Slack shows an ack's body to the user; a late or failed ack shows an error instead.
-        if ack.late:
-            ack.user_error = f'{command} failed with the error "operation_timeout"'
-            return
-        if ack.status != 200:
-            ack.user_error = f'{command} failed with the error "dispatch_failed"'
-            return
-        body = ack.payload
-        if body is None and ack.body and ack.mode == "http":
-            body = {"text": ack.text}
-        if not isinstance(body, dict) or (not body.get("text") and not body.get("blocks")):
-            return
-        try:
-            text, blocks = self.api.content(body)
-        except SlackError as exc:
-            ack.user_error = f'{command} failed with the error "{exc.error}"'
-            return
-        if body.get("response_type") == "in_channel":
-            self.world.post(team, channel, text=text or "", blocks=blocks or [])
-        else:
-            self.world.post_ephemeral(
-                channel, user.id, text=text or "", blocks=blocks or [], via="ack"
-            )
 
     # interactions --------------------------------------------------------------------------
 
@@ -626,17 +600,17 @@ class FakeSlack:
                 ack.retries.append(attempt)
         return ack
 
-    async def open_home(self, user: User) -> Ack:
-        """`user` opens the app's Home tab (`app_home_opened`)."""
+    async def open_home(self, user: User, tab: str = "home") -> Ack:
+        """`user` opens the app's Home tab (or its Messages tab): `app_home_opened`."""
         team = self.team_of(user)
         event: dict[str, Any] = {
             "type": "app_home_opened",
             "user": user.id,
             "channel": self.dm(user).id,
-            "tab": "home",
+            "tab": tab,
         }
         home = self.home(user)
-        if home is not None:
+        if home is not None and tab == "home":
             event["view"] = home.to_api()
         return await self.event(team, event)
 
