@@ -374,6 +374,7 @@ async def test_bolt_refuses_forged_stale_and_unsigned_requests(
         assert garbage.status is not None and garbage.status != 200
         assert slack.response_payloads() == []
         assert slack.calls("chat.postMessage") == []
+        assert (await slack.ssl_check()).status == 200
 
 
 async def test_event_retries_carry_retry_headers(slack: FakeSlack, team: Team, ada: User) -> None:
@@ -646,6 +647,64 @@ async def test_closing_a_modal_notifies_only_when_asked(
             assert (ack is not None) is notify and slack.modal(ada) is None
     await slack.wait_until(lambda: closed)
     assert closed[0]["type"] == "view_closed" and closed[0]["view"]["private_metadata"] == "q42"
+
+
+async def test_submit_fills_selects_and_repeated_action_ids(
+    slack: FakeSlack, team: Team, ada: User
+) -> None:
+    client = slack.web_client(team)
+    app = AsyncApp(client=client, signing_secret=slack.signing_secret)
+    states: list[dict[str, Any]] = []
+
+    @app.view("rate")
+    async def rate(ack: AsyncAck, view: dict[str, Any]) -> None:
+        await ack()
+        states.append(view["state"]["values"])
+
+    def text_input(block_id: str, optional: bool) -> dict[str, Any]:
+        return {
+            "type": "input",
+            "block_id": block_id,
+            "optional": optional,
+            "label": {"type": "plain_text", "text": block_id},
+            "element": {"type": "plain_text_input", "action_id": "text"},
+        }
+
+    choices = [
+        {"text": {"type": "plain_text", "text": name}, "value": name}
+        for name in ("again", "hard", "good", "easy")
+    ]
+    view = {
+        "type": "modal",
+        "callback_id": "rate",
+        "title": {"type": "plain_text", "text": "Rate"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "grade",
+                "label": {"type": "plain_text", "text": "How was it?"},
+                "element": {"type": "static_select", "action_id": "pick", "options": choices},
+            },
+            text_input("why", optional=False),
+            text_input("notes", optional=True),
+        ],
+    }
+    await client.views_open(trigger_id=slack.world.issue_trigger(team, ada).id, view=view)
+    modal = slack.modal(ada)
+    assert modal is not None
+    async with serve(app) as url:
+        slack.point_at(url)
+        with pytest.raises(PuppetError):
+            await slack.submit(ada, modal, {"pick": "meh", "why/text": "x"})
+        with pytest.raises(PuppetError):
+            await slack.submit(ada, modal, {"pick": "good"})
+        assert (await slack.submit(ada, modal, {"pick": "good", "why/text": "recalled it"})).ok
+    await slack.wait_until(lambda: states)
+    [values] = states
+    assert values["grade"]["pick"]["selected_option"]["value"] == "good"
+    assert values["why"]["text"]["value"] == "recalled it"
+    assert values["notes"]["text"]["value"] is None
 
 
 async def test_per_channel_post_limit(slack: FakeSlack, team: Team) -> None:

@@ -74,7 +74,9 @@ def fill_inputs(view: View, values: dict[str, Any]) -> dict[str, dict[str, dict[
             continue
         element = block["element"]
         action_id = element["action_id"]
-        given = values.pop(action_id, None)
+        # Keyed by action_id, or by "block_id/action_id" where action_ids repeat.
+        keyed = f"{block['block_id']}/{action_id}"
+        given = values.pop(keyed) if keyed in values else values.pop(action_id, None)
         label = block.get("label", {}).get("text", action_id)
         if given in (None, "", []) and not block.get("optional", False):
             raise PuppetError(f"Slack requires {label!r} before Submit")

@@ -505,7 +505,8 @@ class FakeSlack:
     ) -> Ack:
         """`user` fills the inputs of the modal on top of their stack and presses Submit.
 
-        `values` maps an input's action_id to what the user typed or picked; required inputs
+        `values` maps an input's action_id (or "block_id/action_id") to what the user typed
+        or picked (an option's value for selects, a list for multi-selects); required inputs
         left out, or text beyond an input's min/max length, are refused as Slack's client does.
         """
         team = self.team_of(user)
@@ -627,6 +628,15 @@ class FakeSlack:
         if isinstance(ack.payload, dict):
             echoed.add(str(ack.payload.get("challenge")))
         ack.user_error = None if body["challenge"] in echoed else "challenge not echoed"
+        self.acks.append(ack)
+        return ack
+
+    async def ssl_check(self) -> Ack:
+        """The `ssl_check=1` POST Slack sends now and then to a slash command's URL."""
+        if self._http is None:
+            raise PuppetError("ssl_check needs HTTP mode: call point_at(url)")
+        body = payloads.form_body({"ssl_check": "1", "token": self.verification_token})
+        ack = await self._http.send("ssl_check", body, "application/x-www-form-urlencoded")
         self.acks.append(ack)
         return ack
 
