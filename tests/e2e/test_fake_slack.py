@@ -456,7 +456,9 @@ async def test_late_socket_ack_is_late() -> None:
         app = AsyncApp(client=slack.web_client(team))
 
         @app.command("/prep")
-        async def prep(ack: AsyncAck) -> None:
+        async def prep(ack: AsyncAck, body: dict[str, Any]) -> None:
+            if body["text"] == "never acked":
+                return  # Bolt then acks nothing: the envelope stays unanswered
             await asyncio.sleep(0.3)
             await ack()
 
@@ -467,7 +469,10 @@ async def test_late_socket_ack_is_late() -> None:
             ack = await slack.command(ada, "/prep", "quiz")
             assert ack.status == 200 and ack.late and not ack.ok
             assert ack.user_error == '/prep failed with the error "operation_timeout"'
-            assert slack.ack_stats().late == 1
+            silent = await slack.command(ada, "/prep", "never acked")
+            assert silent.status is None and silent.late and silent.ms < 1500
+            stats = slack.ack_stats()
+            assert (stats.count, stats.late, stats.unanswered) == (2, 2, 1)
         finally:
             await handler.close_async()
 

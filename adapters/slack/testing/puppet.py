@@ -64,7 +64,10 @@ class FakeSlack:
         self.event_retries = event_retries
         self.app_token = f"xapp-1-{app_id}-{secrets.token_hex(12)}"
         self.world = World(app_id=app_id, clock=clock)
-        self.socket = SocketModeServer(app_id, deadline=ack_deadline)
+        # Slack stops waiting at the deadline; the fake waits five times longer so a slow ack
+        # is still measured (how late it was), and a missing one does not hang a test.
+        self.wait_limit = 5 * ack_deadline
+        self.socket = SocketModeServer(app_id, deadline=ack_deadline, wait_limit=self.wait_limit)
         self.api = WebApi(
             self.world,
             client_id=client_id,
@@ -117,7 +120,12 @@ class FakeSlack:
     def point_at(self, request_url: str) -> None:
         """Deliver over HTTP to the app's Request URL (e.g. http://127.0.0.1:3000/slack/events)."""
         if self._http is None:
-            self._http = HttpDriver(request_url, self.signing_secret, deadline=self.ack_deadline)
+            self._http = HttpDriver(
+                request_url,
+                self.signing_secret,
+                deadline=self.ack_deadline,
+                wait_limit=self.wait_limit,
+            )
         self._http.url = request_url
 
     # the world -----------------------------------------------------------------------------
