@@ -251,7 +251,7 @@ async def test_workspaces_never_see_each_other(slack: FakeSlack, team: Team, ada
         await client.users_info(user=bob.id)
     assert user.value.response["error"] == "user_not_found"
     with pytest.raises(SlackApiError) as trigger:
-        await client.views_open(trigger_id=slack.world.issue_trigger(other, bob).id, view=MODAL)
+        await client.views_open(trigger_id=slack.new_trigger(bob), view=MODAL)
     assert trigger.value.response["error"] == "invalid_trigger_id"
     assert [c.team_id for c in slack.calls()] == [team.id, team.id, team.id]
 
@@ -302,9 +302,14 @@ async def test_trigger_ids_are_single_use_and_expire(
     with pytest.raises(SlackApiError) as expired:
         await client.views_open(trigger_id=stale.id, view=MODAL)
     assert expired.value.response["error"] == "expired_trigger_id"
+    slack.triggers_expire_after(0)
+    with pytest.raises(SlackApiError) as too_slow:
+        await client.views_open(trigger_id=slack.new_trigger(ada), view=MODAL)
+    assert too_slow.value.response["error"] == "expired_trigger_id"
+    slack.triggers_expire_after(3)
     bad_view = {**MODAL, "title": {"type": "plain_text", "text": "x" * 25}}
     with pytest.raises(SlackApiError) as invalid:
-        await client.views_open(trigger_id=slack.world.issue_trigger(team, ada).id, view=bad_view)
+        await client.views_open(trigger_id=slack.new_trigger(ada), view=bad_view)
     assert invalid.value.response["error"] == "invalid_arguments"
 
 
@@ -600,13 +605,11 @@ async def test_modal_stack_push_limit_hash_and_response_actions(
     slack: FakeSlack, team: Team, ada: User
 ) -> None:
     client = slack.web_client(team)
-    root = (
-        await client.views_open(trigger_id=slack.world.issue_trigger(team, ada).id, view=MODAL)
-    )["view"]
+    root = (await client.views_open(trigger_id=slack.new_trigger(ada), view=MODAL))["view"]
     for _ in range(2):
-        await client.views_push(trigger_id=slack.world.issue_trigger(team, ada).id, view=MODAL)
+        await client.views_push(trigger_id=slack.new_trigger(ada), view=MODAL)
     with pytest.raises(SlackApiError) as full:
-        await client.views_push(trigger_id=slack.world.issue_trigger(team, ada).id, view=MODAL)
+        await client.views_push(trigger_id=slack.new_trigger(ada), view=MODAL)
     assert full.value.response["error"] == "push_limit_reached"
     with pytest.raises(SlackApiError) as conflict:
         await client.views_update(view_id=root["id"], hash="old", view=MODAL)
@@ -645,7 +648,7 @@ async def test_closing_a_modal_notifies_only_when_asked(
         slack.point_at(url)
         for notify in (False, True):
             view = {**MODAL, "notify_on_close": notify}
-            await client.views_open(trigger_id=slack.world.issue_trigger(team, ada).id, view=view)
+            await client.views_open(trigger_id=slack.new_trigger(ada), view=view)
             modal = slack.modal(ada)
             assert modal is not None
             ack = await slack.close_modal(ada, modal)
@@ -695,7 +698,7 @@ async def test_submit_fills_selects_and_repeated_action_ids(
             text_input("notes", optional=True),
         ],
     }
-    await client.views_open(trigger_id=slack.world.issue_trigger(team, ada).id, view=view)
+    await client.views_open(trigger_id=slack.new_trigger(ada), view=view)
     modal = slack.modal(ada)
     assert modal is not None
     async with serve(app) as url:

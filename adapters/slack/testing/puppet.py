@@ -289,6 +289,15 @@ class FakeSlack:
             None if per_second is None else ChannelRate(per_second, burst)
         )
 
+    def triggers_expire_after(self, seconds: float) -> None:
+        """Set how long a trigger_id stays usable (Slack: 3 s); 0 makes the app's every
+        views.open fail with expired_trigger_id, as if it had been too slow."""
+        self.world.trigger_ttl = seconds
+
+    def new_trigger(self, user: User) -> str:
+        """A fresh trigger_id, as an interaction by `user` would carry."""
+        return self.world.issue_trigger(self.team_of(user), user).id
+
     def expire_trigger(self, trigger_id: str | None = None) -> None:
         """Age one trigger_id (or all) past Slack's 3 s, without the test sleeping."""
         for trigger in self.world.triggers.values():

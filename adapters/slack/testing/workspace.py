@@ -34,6 +34,7 @@ class World:
     def __init__(self, *, app_id: str, clock: Callable[[], float] = time.time) -> None:
         self.app_id = app_id
         self.clock = clock
+        self.trigger_ttl = TRIGGER_TTL  # a test may shorten it to make every trigger too old
         self._ids = itertools.count(1)
         self._last_ts = 0.0
         self.teams: dict[str, Team] = {}
@@ -339,7 +340,7 @@ class World:
             raise SlackError("invalid_trigger_id")
         if trigger.exchanged:
             raise SlackError("exchanged_trigger_id")
-        if self.clock() - trigger.issued_at > TRIGGER_TTL:
+        if self.clock() - trigger.issued_at >= self.trigger_ttl:
             raise SlackError("expired_trigger_id")
         trigger.exchanged = True
         return trigger
