@@ -733,14 +733,20 @@ async def test_per_channel_post_limit(slack: FakeSlack, team: Team) -> None:
 async def test_history_pages_newest_first(slack: FakeSlack, team: Team) -> None:
     channel = slack.add_channel(team, "study")
     client = slack.web_client(team)
+    ada = slack.add_user(team, "ada")
+    slack.join(channel, ada)
     for n in range(5):
-        await client.chat_postMessage(channel=channel.id, text=str(n))
+        if n % 2:
+            slack.say(ada, channel, str(n))
+        else:
+            await client.chat_postMessage(channel=channel.id, text=str(n))
     page = await client.conversations_history(channel=channel.id, limit=3)
     assert [m["text"] for m in page["messages"]] == ["4", "3", "2"] and page["has_more"]
     rest = await client.conversations_history(
         channel=channel.id, limit=3, cursor=page["response_metadata"]["next_cursor"]
     )
     assert [m["text"] for m in rest["messages"]] == ["1", "0"] and not rest["has_more"]
+    assert "bot_id" not in rest["messages"][0] and rest["messages"][0]["user"] == ada.id
 
 
 # slack_sdk's oauth.v2.access still builds aiohttp's deprecated BasicAuth; not ours to fix.

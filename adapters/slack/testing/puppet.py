@@ -179,6 +179,26 @@ class FakeSlack:
     def remove_bot(self, channel: Channel) -> None:
         channel.members.discard(self.world.teams[channel.team_id].bot_user_id)
 
+    def say(
+        self, user: User, channel: Channel, text: str, *, thread: Message | None = None
+    ) -> Message:
+        """`user` writes in `channel` (history the app will read back). No `message` event is
+        delivered: the fake does not know which events the app subscribed to."""
+        if user.id not in channel.members:
+            raise PuppetError(f"{user.name} is not in #{channel.name}")
+        if channel.is_archived:
+            raise PuppetError(f"#{channel.name} is archived")
+        message = self.world.post(
+            self.team_of(user),
+            channel,
+            text=text,
+            blocks=[],
+            thread_ts=thread.ts if thread else None,
+            user=user.id,
+        )
+        self.world.touch()
+        return message
+
     def team_of(self, user: User) -> Team:
         return self.world.teams[user.team_id]
 
