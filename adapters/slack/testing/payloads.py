@@ -118,8 +118,7 @@ def block_actions(
         payload["message"] = message
         payload["state"] = {"values": {}}
     if view is not None:
-        payload["view"] = view.to_api()
-        payload["state"] = {"values": view.values}
+        payload["view"] = view.to_api()  # what was typed so far rides in view.state
     if response_url is not None:
         payload["response_url"] = response_url
     return payload
