@@ -177,7 +177,12 @@ class FakeSlack:
         channel.is_archived = True
 
     def remove_bot(self, channel: Channel) -> None:
+        """Someone removes the app from `channel` (no event is sent)."""
         channel.members.discard(self.world.teams[channel.team_id].bot_user_id)
+
+    def invite_bot(self, channel: Channel) -> None:
+        """Someone runs `/invite @prepbot` in `channel` (no event is sent)."""
+        channel.members.add(self.world.teams[channel.team_id].bot_user_id)
 
     def say(
         self, user: User, channel: Channel, text: str, *, thread: Message | None = None
