@@ -170,11 +170,11 @@ async def test_refusals_use_slacks_error_codes(slack: FakeSlack, team: Team) -> 
     with pytest.raises(SlackApiError) as ephemeral:
         await client.chat_postEphemeral(channel=public.id, user=member.id, text="psst")
     assert ephemeral.value.response["error"] == "not_in_channel"
-    slack.invite_bot(public)
-    assert (await client.chat_postEphemeral(channel=public.id, user=member.id, text="psst"))["ok"]
     with pytest.raises(SlackApiError) as refused:
         await client.conversations_history(channel=public.id)
     assert refused.value.response["error"] == "not_in_channel"
+    slack.invite_bot(public)
+    assert (await client.chat_postEphemeral(channel=public.id, user=member.id, text="psst"))["ok"]
 
 
 async def test_oversized_content_is_refused(slack: FakeSlack, team: Team) -> None:
