@@ -20,7 +20,9 @@ from bot.domain import LEVELS, Kind, Question
 from bot.storage.codec import question_to_dict
 
 MAX_GRADE_INPUT = 100_000
-BENCHES = ("asag", "grading", "leaderboard", "qotd")
+BENCHES = ("asag", "grading", "leaderboard", "qotd", "slack")
+# Benches that drive an adapter against its local fake live in the adapter's package.
+ADAPTER_BENCHES = {"slack": "adapters.slack.bench"}
 
 
 def _settings() -> Settings:
@@ -317,7 +319,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     names = tuple(b for b in BENCHES if b != "asag") if args.name == "all" else (args.name,)
     status = 0
     for name in names:
-        module = importlib.import_module(f"bot.bench.{name}")
+        module = importlib.import_module(ADAPTER_BENCHES.get(name, f"bot.bench.{name}"))
         status |= module.main(list(args.rest))
     return status
 

@@ -16,10 +16,15 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.middleware.authorization.async_single_team_authorization import (
+    AsyncSingleTeamAuthorization,
+)
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -35,7 +40,7 @@ from adapters.slack.people import PLATFORM, People
 from bot.app import Prepbot
 from bot.bootstrap import Runtime
 from bot.config import Settings
-from bot.ports import ChannelGone, ChatError
+from bot.ports import ChannelGone, ChatError, ChatPort
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +62,14 @@ STATE_SECONDS = 600
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; anything bigger is not Slack
 
 
-def web_client(settings: Settings, token: str | None) -> AsyncWebClient:
-    """A Web API client with `SLACK_API_URL` and Slack's 429s retried after Retry-After."""
+def web_client(
+    settings: Settings, token: str | None, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """A Web API client with `SLACK_API_URL` and Slack's 429s retried after Retry-After;
+    `session` shares one connection pool (the SDK opens a session per call without it)."""
     kwargs: dict[str, Any] = {}
+    if session is not None:
+        kwargs["session"] = session
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url
     return AsyncWebClient(
@@ -84,6 +94,10 @@ class Built:
     interactions: Interactions
     client_for: ClientFor
     oauth: bool
+    session: aiohttp.ClientSession
+
+    async def close(self) -> None:
+        await self.session.close()
 
 
 def create_app(settings: Settings, core: Prepbot, engine: AsyncEngine | None = None) -> Built:
@@ -98,6 +112,8 @@ def create_app(settings: Settings, core: Prepbot, engine: AsyncEngine | None = N
         and signing_secret
         and not settings.slack_app_token
     )
+    # One pool for every Web API call and response_url post of this app.
+    session = aiohttp.ClientSession()
     people = People(
         People.parse_admin_ids(settings.slack_admin_user_ids), settings.default_timezone
     )
@@ -112,7 +128,7 @@ def create_app(settings: Settings, core: Prepbot, engine: AsyncEngine | None = N
         state_store = AsyncSQLAlchemyOAuthStateStore(STATE_SECONDS, engine)
         app = AsyncApp(
             signing_secret=signing_secret,
-            client=web_client(settings, None),
+            client=web_client(settings, None, session),
             oauth_settings=AsyncOAuthSettings(
                 client_id=settings.slack_client_id,
                 client_secret=client_secret,
@@ -125,7 +141,7 @@ def create_app(settings: Settings, core: Prepbot, engine: AsyncEngine | None = N
         )
     else:
         app = AsyncApp(
-            client=web_client(settings, bot_token),
+            client=web_client(settings, bot_token, session),
             signing_secret=signing_secret or "",
             request_verification_enabled=bool(signing_secret) and not settings.slack_app_token,
         )
@@ -141,7 +157,7 @@ def create_app(settings: Settings, core: Prepbot, engine: AsyncEngine | None = N
             raise ChannelGone(f"slack: the app is not installed in workspace {team_id}")
         client = clients.get(bot.bot_token)
         if client is None:
-            client = clients[bot.bot_token] = web_client(settings, bot.bot_token)
+            client = clients[bot.bot_token] = web_client(settings, bot.bot_token, session)
         return client
 
     async def removed(team_id: str, enterprise_id: str | None, event: dict[str, Any]) -> None:
@@ -150,9 +166,9 @@ def create_app(settings: Settings, core: Prepbot, engine: AsyncEngine | None = N
         await installation_store.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
         clients.clear()  # the revoked token's client must not be used again
 
-    interactions = Interactions(core, people, on_removed=removed)
+    interactions = Interactions(core, people, on_removed=removed, session=session)
     interactions.register(app)
-    return Built(app, interactions, client_for, oauth)
+    return Built(app, interactions, client_for, oauth, session)
 
 
 def http_app(built: Built) -> web.Application:
@@ -191,6 +207,20 @@ def http_app(built: Built) -> web.Application:
     return application
 
 
+async def check_token(app: AsyncApp) -> None:
+    """Check the bot token once at start (`auth.test`), so a wrong token stops the bot with
+    a clear message, and hand the answer to Bolt's single-workspace authorization: else
+    the first burst of requests would each call auth.test before their ack."""
+    try:
+        answer = await app.client.auth_test()
+    except SlackApiError as exc:
+        raise RuntimeError(f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}") from exc
+    log.info("slack: bot %s in workspace %s", answer.get("user_id"), answer.get("team"))
+    for middleware in getattr(app, "_async_middleware_list", []):
+        if isinstance(middleware, AsyncSingleTeamAuthorization):
+            middleware.auth_test_result = answer
+
+
 class SlackAdapter:
     """The launcher's `ChatAdapter` for Slack."""
 
@@ -205,7 +235,7 @@ class SlackAdapter:
         self._closed = asyncio.Event()
         self.port: int | None = None
         # Usable before `start` (the core is built first); sends fail until then.
-        self.chat = SlackChat(self._client_for)
+        self.chat: ChatPort = SlackChat(self._client_for)
 
     async def _client_for(self, team_id: str | None) -> AsyncWebClient:
         if self.built is None:
@@ -214,6 +244,8 @@ class SlackAdapter:
 
     async def start(self, runtime: Runtime) -> None:
         self.built = create_app(self.settings, runtime.core, runtime.engine)
+        if not self.built.oauth:
+            await check_token(self.built.app)
         app_token = _secret(self.settings.slack_app_token)
         if app_token:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -244,6 +276,8 @@ class SlackAdapter:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.built is not None:
+            await self.built.close()
         self._closed.set()
 
 

@@ -11,12 +11,14 @@ per channel and day), so a redelivered press or submission gets the first grade 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -46,6 +48,9 @@ from bot.views import Reply, error
 log = logging.getLogger(__name__)
 
 SORRY = "Something went wrong on my side. Nothing you sent was lost; please try again."
+# Core calls running at once. Acks share the event loop with this work: a burst of
+# requests must not starve the next request's ack, so the rest of the burst queues here.
+WORKERS = 8
 INLINE_ATTACHMENT = 2500  # characters of a file shown in the message when uploading fails
 
 RemovedHook = Callable[[str, str | None, dict[str, Any]], Awaitable[None]]
@@ -105,8 +110,11 @@ class Interactions:
         core: Prepbot,
         people: People,
         on_removed: RemovedHook | None = None,
+        session: aiohttp.ClientSession | None = None,
     ) -> None:
         self.core = core
+        self.session = session
+        self._workers = asyncio.Semaphore(WORKERS)
         self.people = people
         self.on_removed = on_removed
         # Finished listener runs, for benchmarks and tests that wait for the work after
@@ -153,13 +161,14 @@ class Interactions:
     ) -> None:
         """Run the core call and deliver its reply; a failure becomes a polite message."""
         try:
-            reply = await work()
+            async with self._workers:
+                reply = await work()
         except Exception:  # noqa: BLE001 - the member gets an answer, the process lives
             log.exception("slack: the core failed on a request from %s", where.user_id)
             self.failed += 1
             reply = error(SORRY)
         try:
-            await deliver(client, where, reply)
+            await deliver(client, where, reply, self.session)
         finally:
             self.completed += 1
 
@@ -238,6 +247,7 @@ class Interactions:
                 error(
                     "The answer box could not open (Slack took too long). Press the button again."
                 ),
+                self.session,
             )
 
     async def submitted(
@@ -329,7 +339,12 @@ class Interactions:
         self.failed += 1
 
 
-async def deliver(client: AsyncWebClient, where: Where, reply: Reply) -> None:
+async def deliver(
+    client: AsyncWebClient,
+    where: Where,
+    reply: Reply,
+    session: aiohttp.ClientSession | None = None,
+) -> None:
     """Show `reply` to the member: through the request's response_url (ephemeral unless
     the reply is public), else `chat.postEphemeral` in the channel, else their DM."""
     rendered = render(reply)
@@ -343,7 +358,8 @@ async def deliver(client: AsyncWebClient, where: Where, reply: Reply) -> None:
             "replace_original": False,
         }
         try:
-            sent = await AsyncWebhookClient(where.response_url).send_dict(payload)
+            hook = AsyncWebhookClient(where.response_url, session=session)
+            sent = await hook.send_dict(payload)
             if sent.status_code == 200:
                 return
             log.warning("slack: response_url answered %s %s", sent.status_code, sent.body[:200])
