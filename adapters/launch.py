@@ -23,6 +23,11 @@ from bot.views import Reply
 log = logging.getLogger(__name__)
 
 
+class AdapterStartError(RuntimeError):
+    """An adapter cannot start for a reason the operator must fix (e.g. a refused token);
+    the message says what, and `prepbot run` exits with it instead of a traceback."""
+
+
 class ChatAdapter(Protocol):
     """One chat platform's adapter, as the launcher drives it."""
 
@@ -99,7 +104,11 @@ async def run_chat(settings: Settings) -> int:
     started: list[ChatAdapter] = []
     try:
         for adapter in adapters:
-            await adapter.start(runtime)
+            try:
+                await adapter.start(runtime)
+            except AdapterStartError as exc:
+                log.error("%s", exc)
+                return 1
             started.append(adapter)
             log.info("%s adapter started", adapter.platform)
         await runtime.start_qotd().start()

@@ -34,6 +34,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.launch import AdapterStartError
 from adapters.slack.chat import ClientFor, SlackChat
 from adapters.slack.interactions import Interactions
 from adapters.slack.people import PLATFORM, People
@@ -214,7 +215,13 @@ async def check_token(app: AsyncApp) -> None:
     try:
         answer = await app.client.auth_test()
     except SlackApiError as exc:
-        raise RuntimeError(f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}") from exc
+        raise AdapterStartError(
+            f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}"
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 - no Web API at all: say where we looked
+        raise AdapterStartError(
+            f"could not reach Slack's Web API at {app.client.base_url}: {exc}"
+        ) from exc
     log.info("slack: bot %s in workspace %s", answer.get("user_id"), answer.get("team"))
     for middleware in getattr(app, "_async_middleware_list", []):
         if isinstance(middleware, AsyncSingleTeamAuthorization):
