@@ -54,6 +54,7 @@ BOT_SCOPES = (
     "chat:write",
     "chat:write.public",
     "im:write",
+    "im:history",
     "channels:history",
     "groups:history",
     "users:read",

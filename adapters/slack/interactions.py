@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,8 +41,10 @@ from adapters.slack.render import (
     question_text,
     read_form_value,
     render,
+    unescape,
 )
 from bot.app import Prepbot
+from bot.commands import BY_NAME
 from bot.services.context import Caller
 from bot.views import Reply, error
 
@@ -51,6 +54,7 @@ SORRY = "Something went wrong on my side. Nothing you sent was lost; please try 
 # Core calls running at once. Acks share the event loop with this work: a burst of
 # requests must not starve the next request's ack, so the rest of the burst queues here.
 WORKERS = 8
+SEEN_EVENTS = 5000
 INLINE_ATTACHMENT = 2500  # characters of a file shown in the message when uploading fails
 
 RemovedHook = Callable[[str, str | None, dict[str, Any]], Awaitable[None]]
@@ -115,6 +119,7 @@ class Interactions:
         self.core = core
         self.session = session
         self._workers = asyncio.Semaphore(WORKERS)
+        self._seen_events: OrderedDict[str, None] = OrderedDict()
         self.people = people
         self.on_removed = on_removed
         # Finished listener runs, for benchmarks and tests that wait for the work after
@@ -129,6 +134,7 @@ class Interactions:
         app.view(ANSWER_MODAL)(self.submitted)
         app.view_closed(ANSWER_MODAL)(self.closed)
         app.event("app_home_opened")(self.home_opened)
+        app.event("message")(self.direct_message)
         app.event("app_uninstalled")(self.uninstalled)
         app.event("tokens_revoked")(self.tokens_revoked)
         app.error(self.failed_listener)
@@ -185,7 +191,8 @@ class Interactions:
         where = Where(
             caller.member_external_id, caller.channel_external_id, body.get("response_url")
         )
-        text = str(body.get("text") or "")
+        # Slack sends what was typed with &, < and > escaped; the core gets it as typed.
+        text = unescape(str(body.get("text") or ""))
         name, rest = subcommand(text)
         if name == "qotd" and rest.casefold() == "answer" and body.get("trigger_id"):
             # No text yet: collect it in a modal (a slash command's trigger_id works there).
@@ -309,6 +316,36 @@ class Interactions:
             log.exception("slack: publishing the App Home for %s failed", user_id)
             self.failed += 1
         self.completed += 1
+
+    async def direct_message(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: Any
+    ) -> None:
+        """A message in the app's DM: a command (`/quiz`, or `quiz`) or the answer to the
+        member's waiting question, as the core's replies invite ("type your answer")."""
+        if event.get("channel_type") != "im":
+            return  # prepbot never reads study channels
+        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+            return  # edits, joins, our own posts
+        event_id = str(body.get("event_id") or "")
+        if event_id and event_id in self._seen_events:
+            # Slack redelivered it; the answer is safe either way (the core refuses a
+            # second answer), this only spares the member a second reply.
+            return
+        if event_id:
+            self._seen_events[event_id] = None
+            while len(self._seen_events) > SEEN_EVENTS:
+                self._seen_events.popitem(last=False)
+        team_id, team_name = _team(body, context)
+        user_id = str(event["user"])
+        line = unescape(str(event.get("text") or "")).strip()
+        if not line:
+            return
+        first = line.split(maxsplit=1)[0].casefold()
+        if not line.startswith("/") and first in BY_NAME:
+            line = "/" + line  # "quiz llms" in a DM means /quiz llms
+        caller = await self.people.caller(client, Asker(team_id, user_id, "", None, team_name))
+        where = Where(user_id, str(event.get("channel") or "") or None)
+        await self._run(client, where, lambda: self.core.handle_text(caller, line))
 
     async def uninstalled(self, body: dict[str, Any], context: Any, event: dict[str, Any]) -> None:
         team_id, _ = _team(body, context)

@@ -56,6 +56,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """What a member typed, from Slack's escaped form (slash command and message text)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def slack_commands(text: str) -> str:
     """The core names commands as `/name`; in Slack they are `/prep name`."""
     return _COMMAND_REFERENCE.sub(r"/prep \1", text)

@@ -84,3 +84,34 @@ async def test_empty_or_whitespace_answers_keep_the_modal_open_with_a_message(lo
     assert ack.ok and slack.modal(carol) is modal
     assert "Write an answer first." in modal.errors.values()
     assert await answers_recorded(local) == 0
+
+
+async def test_in_the_apps_dm_a_typed_line_is_a_command_or_the_answer(local):
+    slack = local.slack
+    dana = slack.add_user(local.team, "dana")
+    dm = slack.dm(dana)
+
+    def said(line: str) -> dict:
+        return {
+            "type": "message",
+            "channel_type": "im",
+            "channel": dm.id,
+            "user": dana.id,
+            "text": line,
+            "ts": f"{len(slack.messages(dm)) + 1}.000100",
+        }
+
+    await local.run(slack.event(local.team, said("quiz open")))
+    assert "stemming" in blocks_text(slack.messages(dm)[-1]).casefold()
+    # Slack escapes what people type; the core grades what they typed.
+    typed = said(
+        "Stemming &amp; lemmatization: stems cut suffixes &lt;rules&gt;, lemmas use a dictionary"
+    )
+    ack = await local.run(slack.event(local.team, typed))
+    graded = blocks_text(slack.messages(dm)[-1])
+    assert "/100" in graded
+    replies = len(slack.messages(dm))
+    await slack.redeliver(ack)  # Slack thought the ack was slow
+    await local.run(slack.event(local.team, said("stats")))
+    assert len(slack.messages(dm)) == replies + 1  # only the stats reply
+    assert await answers_recorded(local) == 1
