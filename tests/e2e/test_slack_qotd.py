@@ -130,3 +130,17 @@ async def test_429s_are_waited_out_and_the_post_goes_out_once(local):
     assert len(slack.messages(study)) == 1
     refused = [c for c in slack.calls("chat.postMessage") if not c.ok]
     assert len(refused) == 3
+
+
+async def test_the_weekly_digest_is_posted_as_blocks(local):
+    slack = local.slack
+    ada, alice, _, study = await setup_channel(local, "09:00 reveal=1h digest=mon")
+    await local.run(slack.command(alice, "/prep", "quiz choice", channel=study))
+    question = slack.ephemerals(alice, study)[-1]
+    right = button(question, "A")
+    await local.run(slack.click(alice, question, right["action_id"], right["value"]))
+    report = await tick(local, at(9).replace(day=12))  # the next Monday
+    assert report.digests == 1
+    digest = [m for m in slack.messages(study) if "Weekly leaderboard" in blocks_text(m)]
+    assert len(digest) == 1 and "alice" in blocks_text(digest[0])
+    assert digest[0].blocks and digest[0].metadata["event_type"] == METADATA_EVENT

@@ -92,6 +92,7 @@ async def test_mentions_in_names_cohorts_and_answers_are_shown_not_fired(local):
     everything = "\n".join(blocks_text(item) for item in seen)
     for live in ("<!channel>", "<!here>", "<!everyone>", "<@U0ADMIN>"):
         assert live not in everything
+    assert [slack.pings(item) for item in seen] == [[] for _ in seen]
     assert "&lt;!channel&gt; &lt;@U0ADMIN&gt;" in everything  # the name, shown as typed
 
 
@@ -111,3 +112,20 @@ async def test_admins_come_from_users_info_or_the_configured_ids():
         # An unknown user (users.info fails) is no admin, and still gets a name.
         ghost = await people.caller(client, Asker(team.id, "UNOBODY", "ghost"))
         assert not ghost.is_admin and ghost.display_name == "ghost"
+
+
+async def test_a_failing_core_gets_a_polite_answer_and_the_app_keeps_serving(local, monkeypatch):
+    slack = local.slack
+    alice = slack.add_user(local.team, "alice")
+    core = local.runtime.core
+
+    async def broken(caller, args=()):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(core.stats, "stats", broken)
+    await local.run(slack.command(alice, "/prep", "stats"))
+    shown = blocks_text(slack.seen_by(alice)[-1])
+    assert "Something went wrong on my side" in shown and "fire" not in shown
+    monkeypatch.undo()
+    await local.run(slack.command(alice, "/prep", "stats"))
+    assert "Stats for alice" in blocks_text(slack.seen_by(alice)[-1])
