@@ -115,3 +115,19 @@ async def test_in_the_apps_dm_a_typed_line_is_a_command_or_the_answer(local):
     await local.run(slack.event(local.team, said("stats")))
     assert len(slack.messages(dm)) == replies + 1  # only the stats reply
     assert await answers_recorded(local) == 1
+
+
+async def test_an_expired_trigger_tells_the_member_to_press_again(local):
+    slack = local.slack
+    erin = slack.add_user(local.team, "erin")
+    study = slack.add_channel(local.team, "study", members=[erin])
+    await local.run(slack.command(erin, "/prep", "quiz open", channel=study))
+    (question,) = slack.ephemerals(erin, study)
+    opener = button(question, "Write your answer")
+    slack.triggers_expire_after(0)
+    await local.run(slack.click(erin, question, opener["action_id"], opener["value"]))
+    assert slack.modal(erin) is None
+    assert "Press the button again" in blocks_text(slack.ephemerals(erin, study)[-1])
+    slack.triggers_expire_after(3.0)
+    await local.run(slack.click(erin, question, opener["action_id"], opener["value"]))
+    assert slack.modal(erin) is not None
