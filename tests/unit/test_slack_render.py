@@ -202,3 +202,15 @@ def test_the_manifest_asks_for_what_the_app_uses():
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["oauth_config"]["redirect_urls"][0].endswith(REDIRECT_PATH)
     assert "socket_mode_enabled" in manifest["settings"]
+
+
+async def test_every_catalogue_command_is_a_prep_subcommand(fake_core):
+    from adapters.slack.commands import run_prep
+    from bot.commands import COMMANDS
+    from bot.services.context import Caller
+
+    caller = Caller("slack", "T1", "U1", "Una", "C1")
+    for command in COMMANDS:
+        reply = await run_prep(fake_core, caller, command.name.upper() + " ")
+        assert "I don't know" not in reply.text, command.name
+    assert "I don't know `dance`" in (await run_prep(fake_core, caller, "dance")).text
