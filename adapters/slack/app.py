@@ -114,6 +114,11 @@ def create_app(settings: Settings, core: Prepbot, engine: AsyncEngine | None = N
         and signing_secret
         and not settings.slack_app_token
     )
+    if not oauth and not bot_token:
+        raise AdapterStartError(
+            "Slack needs SLACK_BOT_TOKEN (or, in HTTP mode for many workspaces, "
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET with SLACK_SIGNING_SECRET)"
+        )
     # One pool for every Web API call and response_url post of this app.
     session = aiohttp.ClientSession()
     people = People(
