@@ -143,6 +143,12 @@ async def test_post_update_thread_and_history_with_metadata(slack: FakeSlack, te
     assert full["messages"][0]["reply_count"] == 1
     [message] = slack.messages(channel)
     assert [r.text for r in slack.thread(message)] == ["The answer"]
+    await client.chat_postMessage(
+        channel=channel.id, thread_ts=posted["ts"], text="Also here", reply_broadcast=True
+    )
+    latest = (await client.conversations_history(channel=channel.id))["messages"][0]
+    assert latest["subtype"] == "thread_broadcast" and latest["thread_ts"] == posted["ts"]
+    assert [r.text for r in slack.thread(message)] == ["The answer", "Also here"]
 
 
 async def test_refusals_use_slacks_error_codes(slack: FakeSlack, team: Team) -> None:

@@ -121,6 +121,7 @@ class Messaging:
             blocks=blocks or [],
             thread_ts=str(args["thread_ts"]) if args.get("thread_ts") else None,
             metadata=self.metadata(args),
+            broadcast=flag(args, "reply_broadcast"),
         )
         return {"channel": channel.id, "ts": message.ts, "message": message.to_api(metadata=True)}
 

@@ -131,6 +131,7 @@ class Message:
     replies: list[Message] = field(default_factory=list)
     edited: bool = False
     deleted: bool = False
+    broadcast: bool = False
 
     def to_api(self, *, metadata: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -147,6 +148,8 @@ class Message:
             out["app_id"] = self.app_id
         if self.thread_ts:
             out["thread_ts"] = self.thread_ts
+            if self.broadcast:
+                out["subtype"] = "thread_broadcast"
         if self.replies:
             out["thread_ts"] = self.ts
             out["reply_count"] = len(self.replies)

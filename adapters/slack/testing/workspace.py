@@ -274,6 +274,7 @@ class World:
         thread_ts: str | None = None,
         metadata: dict[str, Any] | None = None,
         user: str | None = None,
+        broadcast: bool = False,
     ) -> Message:
         parent: Message | None = None
         if thread_ts:
@@ -296,6 +297,10 @@ class World:
         )
         if parent is not None:
             parent.replies.append(message)
+            # reply_broadcast: the reply also shows in the channel, marked thread_broadcast.
+            message.broadcast = broadcast
+            if broadcast:
+                channel.messages.append(message)
         else:
             channel.messages.append(message)
         return message
