@@ -149,6 +149,12 @@ async def test_post_update_thread_and_history_with_metadata(slack: FakeSlack, te
     latest = (await client.conversations_history(channel=channel.id))["messages"][0]
     assert latest["subtype"] == "thread_broadcast" and latest["thread_ts"] == posted["ts"]
     assert [r.text for r in slack.thread(message)] == ["The answer", "Also here"]
+    lost = await client.chat_postMessage(channel=channel.id, thread_ts="1.000001", text="lost")
+    assert lost["ok"] and [m.text for m in slack.orphans(channel)] == ["lost"]
+    assert "lost" not in [m.text for m in slack.messages(channel)]
+    with pytest.raises(SlackApiError) as malformed:
+        await client.chat_postMessage(channel=channel.id, thread_ts="0", text="x")
+    assert malformed.value.response["error"] == "invalid_thread_ts"
 
 
 async def test_refusals_use_slacks_error_codes(slack: FakeSlack, team: Team) -> None:

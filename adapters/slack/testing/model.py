@@ -189,6 +189,7 @@ class Channel:
     members: set[str] = field(default_factory=set)
     messages: list[Message] = field(default_factory=list)
     ephemerals: list[Ephemeral] = field(default_factory=list)
+    orphans: list[Message] = field(default_factory=list)  # replies to a ts naming no message
 
     def find(self, ts: str) -> Message | None:
         for message in self.messages:

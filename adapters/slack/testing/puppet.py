@@ -220,6 +220,10 @@ class FakeSlack:
     def thread(self, message: Message) -> list[Message]:
         return [r for r in message.replies if not r.deleted]
 
+    def orphans(self, channel: Channel) -> list[Message]:
+        """Replies posted with a thread_ts naming no message: Slack said ok, nobody sees them."""
+        return list(channel.orphans)
+
     def ephemerals(self, user: User, channel: Channel | None = None) -> list[Ephemeral]:
         """What only `user` saw, oldest first: chat.postEphemeral, response_url, acks."""
         return [

@@ -6,6 +6,7 @@ puppet both act on one `World`, which refuses what Slack refuses by raising `Sla
 from __future__ import annotations
 
 import itertools
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -26,6 +27,8 @@ from .model import (
     User,
     View,
 )
+
+_TS = re.compile(r"^\d{1,12}\.\d{1,6}$")
 
 
 class World:
@@ -277,12 +280,18 @@ class World:
         broadcast: bool = False,
     ) -> Message:
         parent: Message | None = None
+        orphan = False
         if thread_ts:
+            if not _TS.match(thread_ts):
+                raise SlackError("invalid_thread_ts")
             found = channel.find(thread_ts)
-            if found is None or found.deleted:
-                raise SlackError("thread_not_found")
-            # A reply to a reply lands in the parent's thread, as in Slack.
-            parent = channel.find(found.thread_ts) if found.thread_ts else found
+            if found is None:
+                # Slack answers ok to a well-formed thread_ts that names no message, and the
+                # reply is then seen nowhere (slackapi/python-slack-sdk#840). Kept aside here.
+                orphan = True
+            else:
+                # A reply to a reply lands in the parent's thread, as in Slack.
+                parent = channel.find(found.thread_ts) if found.thread_ts else found
         message = Message(
             ts=self.new_ts(),
             channel_id=channel.id,
@@ -292,10 +301,12 @@ class World:
             bot_id=None if user else team.bot_id,
             app_id=None if user else self.app_id,
             team_id=team.id,
-            thread_ts=parent.ts if parent else None,
+            thread_ts=parent.ts if parent else thread_ts,
             metadata=metadata,
         )
-        if parent is not None:
+        if orphan:
+            channel.orphans.append(message)
+        elif parent is not None:
             parent.replies.append(message)
             # reply_broadcast: the reply also shows in the channel, marked thread_broadcast.
             message.broadcast = broadcast
