@@ -469,7 +469,7 @@ class FakeSlack:
         user: User,
         target: Target,
         action_id: str,
-        value: str | None = None,
+        value: str | list[str] | None = None,
         *,
         signature: Signature = "valid",
     ) -> Ack:
@@ -480,7 +480,7 @@ class FakeSlack:
         """
         team = self.team_of(user)
         blocks = visible_blocks(self.world, user, target)
-        found = find_element(blocks, action_id, value)
+        found = find_element(blocks, action_id, value if isinstance(value, str) else None)
         if found is None:
             raise PuppetError(f"no element {action_id!r} (value {value!r}) to press")
         block, element = found
