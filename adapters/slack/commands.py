@@ -8,6 +8,9 @@ no change; an unknown or missing subcommand answers with the help.
 
 from __future__ import annotations
 
+import re
+
+from adapters.slack.render import unescape
 from bot.app import Prepbot
 from bot.commands import BY_NAME, help_text
 from bot.services.context import Caller
@@ -16,6 +19,25 @@ from bot.views import Reply
 SLASH = "/prep"
 HELP_TITLE = "prepbot commands"
 HELP_FOOTER = "Type /prep followed by a command, e.g. /prep quiz llms"
+
+
+# Slack's markup in typed text (slash commands with should_escape, DM messages):
+# <@U123|ann>, <#C123|general>, <!here>, <https://x|label>.
+_MARKUP = re.compile(r"<([@#!]?)([^<>|]+)(?:\|[^<>]*)?>")
+
+
+def typed_text(raw: str) -> str:
+    """What a member typed, as the core wants it: a mentioned member or channel as its id
+    (`/prep forget-member @ann` arrives as `<@U123|ann>`), links as plain URLs, and Slack's
+    `&amp;`, `&lt;`, `&gt;` turned back into characters."""
+
+    def plain(match: re.Match[str]) -> str:
+        sigil, body = match.group(1), match.group(2)
+        if sigil == "!":
+            return "@" + body
+        return body
+
+    return unescape(_MARKUP.sub(plain, raw))
 
 
 def help_reply(unknown: str | None = None) -> Reply:

@@ -22,7 +22,7 @@ import aiohttp
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.commands import SLASH, run_prep, subcommand
+from adapters.slack.commands import SLASH, run_prep, subcommand, typed_text
 from adapters.slack.delivery import Where, deliver
 from adapters.slack.people import PLATFORM, Asker, People
 from adapters.slack.render import (
@@ -37,7 +37,6 @@ from adapters.slack.render import (
     home_view,
     question_text,
     read_form_value,
-    unescape,
 )
 from bot.app import Prepbot
 from bot.commands import BY_NAME
@@ -178,7 +177,7 @@ class Interactions:
             caller.member_external_id, caller.channel_external_id, body.get("response_url")
         )
         # Slack sends what was typed with &, < and > escaped; the core gets it as typed.
-        text = unescape(str(body.get("text") or ""))
+        text = typed_text(str(body.get("text") or ""))
         name, rest = subcommand(text)
         if name == "qotd" and rest.casefold() == "answer" and body.get("trigger_id"):
             # No text yet: collect it in a modal (a slash command's trigger_id works there).
@@ -323,7 +322,7 @@ class Interactions:
                 self._seen_events.popitem(last=False)
         team_id, team_name = _team(body, context)
         user_id = str(event["user"])
-        line = unescape(str(event.get("text") or "")).strip()
+        line = typed_text(str(event.get("text") or "")).strip()
         if not line:
             return
         first = line.split(maxsplit=1)[0].casefold()

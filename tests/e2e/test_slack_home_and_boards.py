@@ -104,3 +104,20 @@ async def test_unknown_subcommands_and_bare_prep_answer_with_help(local):
         assert "prepbot commands" in shown and "/prep quiz" in shown
     await local.run(slack.command(alice, "/prep", "dance"))
     assert "dance" in blocks_text(slack.seen_by(alice)[-1])
+
+
+async def test_members_are_named_by_mention_in_admin_commands(local):
+    slack = local.slack
+    admin = slack.add_user(local.team, "ada", admin=True)
+    bob = slack.add_user(local.team, "bob")
+    study = slack.add_channel(local.team, "study", members=[admin, bob])
+    await answer_right(local, bob, study)
+    mention = f"<@{bob.id}|bob>"  # what Slack sends for "@bob" with should_escape
+    await local.run(slack.command(admin, "/prep", f"forget-member {mention}", channel=study))
+    assert "Delete a member's data?" in blocks_text(slack.ephemerals(admin, study)[-1])
+    await local.run(
+        slack.command(admin, "/prep", f"forget-member {mention} confirm", channel=study)
+    )
+    assert "Deleted bob's data." in blocks_text(slack.ephemerals(admin, study)[-1])
+    await local.run(slack.command(admin, "/prep", "leaderboard", channel=study))
+    assert "bob" not in blocks_text(slack.ephemerals(admin, study)[-1])

@@ -51,3 +51,15 @@ async def test_missing_slack_credentials_are_named_at_start(fake_core):
         settings = Settings(_env_file=None, **values)
         with pytest.raises(AdapterStartError, match="SLACK_BOT_TOKEN"):
             create_app(settings, fake_core)
+
+
+def test_typed_text_turns_slack_markup_back_into_what_was_typed():
+    from adapters.slack.commands import typed_text
+
+    assert typed_text("forget-member <@U0123ABC|ann> confirm") == "forget-member U0123ABC confirm"
+    assert typed_text("qotd setup 09:00 notify=<#C0ADMINS|admins>") == (
+        "qotd setup 09:00 notify=C0ADMINS"
+    )
+    assert typed_text("see <https://x.io/a?b=1&amp;c=2|docs>") == "see https://x.io/a?b=1&c=2"
+    assert typed_text("a &lt;b&gt; &amp;&amp; <!here>") == "a <b> && @here"
+    assert typed_text("plain words") == "plain words"
