@@ -144,3 +144,15 @@ async def test_the_weekly_digest_is_posted_as_blocks(local):
     digest = [m for m in slack.messages(study) if "Weekly leaderboard" in blocks_text(m)]
     assert len(digest) == 1 and "alice" in blocks_text(digest[0])
     assert digest[0].blocks and digest[0].metadata["event_type"] == METADATA_EVENT
+
+
+async def test_a_redelivered_post_now_posts_once(local):
+    slack = local.slack
+    ada, _, _, study = await setup_channel(local, "09:00 reveal=2h")
+    local.clock.set(at(8, 30))
+    first = await local.run(slack.command(ada, "/prep", "qotd now", channel=study))
+    assert "Posted today's question" in blocks_text(slack.ephemerals(ada, study)[-1])
+    await local.run(slack.redeliver(first))
+    assert "already been posted" in blocks_text(slack.ephemerals(ada, study)[-1])
+    assert len(slack.messages(study)) == 1
+    assert (await tick(local, at(9))).posted == 0
