@@ -91,6 +91,12 @@ def _channel(body: dict[str, Any]) -> str | None:
     return str(found) if found else None
 
 
+def _study_channel(channel: str | None) -> str | None:
+    """The channel as the core sees it: a DM with the app is no channel (no channel board,
+    no daily question there)."""
+    return None if channel is None or channel.startswith("D") else channel
+
+
 class Interactions:
     """The listeners of one Bolt app, around one core."""
 
@@ -131,7 +137,7 @@ class Interactions:
         user_id, user_name = _user(body)
         if not team_id or not user_id:
             raise Unreadable("a request without its workspace or user")
-        asker = Asker(team_id, user_id, user_name, _channel(body), team_name)
+        asker = Asker(team_id, user_id, user_name, _study_channel(_channel(body)), team_name)
         return await self.people.caller(client, asker)
 
     async def _readable_caller(
@@ -173,15 +179,13 @@ class Interactions:
         caller = await self._readable_caller(client, body, context)
         if caller is None:
             return
-        where = Where(
-            caller.member_external_id, caller.channel_external_id, body.get("response_url")
-        )
+        where = Where(caller.member_external_id, _channel(body), body.get("response_url"))
         # Slack sends what was typed with &, < and > escaped; the core gets it as typed.
         text = typed_text(str(body.get("text") or ""))
         name, rest = subcommand(text)
         if name == "qotd" and rest.casefold() == "answer" and body.get("trigger_id"):
             # No text yet: collect it in a modal (a slash command's trigger_id works there).
-            target = ModalTarget("/qotd answer", caller.channel_external_id, where.response_url)
+            target = ModalTarget("/qotd answer", where.channel_id, where.response_url)
             await self._open_modal(client, str(body["trigger_id"]), target, "", where)
             self.completed += 1
             return
@@ -200,9 +204,7 @@ class Interactions:
         caller = await self._readable_caller(client, body, context)
         if caller is None:
             return
-        where = Where(
-            caller.member_external_id, caller.channel_external_id, body.get("response_url")
-        )
+        where = Where(caller.member_external_id, _channel(body), body.get("response_url"))
         value = str(action.get("value") or "")
         await self._run(client, where, lambda: self.core.act(caller, value))
 
@@ -270,7 +272,7 @@ class Interactions:
         await ack()
         team_id, team_name = _team(body, context)
         user_id, user_name = _user(body)
-        asker = Asker(team_id, user_id, user_name, target.channel, team_name)
+        asker = Asker(team_id, user_id, user_name, _study_channel(target.channel), team_name)
         caller = await self.people.caller(client, asker)
         where = Where(user_id, target.channel, target.response_url)
         await self._run(client, where, lambda: self._answer(caller, target.action, str(text)))
