@@ -123,7 +123,6 @@ class Interactions:
         app.action(re.compile(f"^{re.escape(ACT)}"))(self.pressed)
         app.action(re.compile(f"^{re.escape(FORM)}"))(self.open_form)
         app.view(ANSWER_MODAL)(self.submitted)
-        app.view_closed(ANSWER_MODAL)(self.closed)
         app.event("app_home_opened")(self.home_opened)
         app.event("message")(self.direct_message)
         app.event("app_uninstalled")(self.uninstalled)
@@ -272,6 +271,9 @@ class Interactions:
         await ack()
         team_id, team_name = _team(body, context)
         user_id, user_name = _user(body)
+        if not team_id or not user_id:
+            log.warning("slack: a modal submission without its workspace or user")
+            return
         asker = Asker(team_id, user_id, user_name, _study_channel(target.channel), team_name)
         caller = await self.people.caller(client, asker)
         where = Where(user_id, target.channel, target.response_url)
@@ -284,9 +286,6 @@ class Interactions:
             return await self.core.handle(caller, name, (*args, text))
         return await self.core.act(caller, action, text)
 
-    async def closed(self, ack: Any) -> None:
-        await ack()
-
     async def home_opened(
         self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: Any
     ) -> None:
@@ -295,6 +294,8 @@ class Interactions:
             return
         user_id = str(event.get("user") or "")
         team_id, team_name = _team(body, context)
+        if not user_id or not team_id:
+            return
         try:
             caller = await self.people.caller(client, Asker(team_id, user_id, "", None, team_name))
             reply = await self.core.home(caller)
