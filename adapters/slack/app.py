@@ -114,6 +114,8 @@ def create_app(settings: Settings, core: Prepbot, engine: AsyncEngine | None = N
         and signing_secret
         and not settings.slack_app_token
     )
+    if oauth and engine is None:
+        raise ValueError("multi-workspace Slack needs the database engine")
     if not oauth and not bot_token:
         raise AdapterStartError(
             "Slack needs SLACK_BOT_TOKEN (or, in HTTP mode for many workspaces, "
@@ -128,9 +130,7 @@ def create_app(settings: Settings, core: Prepbot, engine: AsyncEngine | None = N
     installation_store: AsyncSQLAlchemyInstallationStore | None = None
 
     if oauth:
-        if engine is None:
-            raise ValueError("multi-workspace Slack needs the database engine")
-        assert settings.slack_client_id is not None
+        assert settings.slack_client_id is not None and engine is not None
         installation_store = AsyncSQLAlchemyInstallationStore(settings.slack_client_id, engine)
         state_store = AsyncSQLAlchemyOAuthStateStore(STATE_SECONDS, engine)
         app = AsyncApp(
