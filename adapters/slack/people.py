@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 # Admin rights change rarely; a member promoted or demoted waits at most this long.
 PROFILE_TTL = 600.0
+# A failed lookup (missing scope, Slack trouble) is not retried on every request either.
+FAILED_TTL = 60.0
 PROFILE_CACHE_SIZE = 20_000
 
 
@@ -51,7 +53,7 @@ class People:
         self.admin_ids = frozenset(a.strip() for a in admin_ids if a.strip())
         self.timezone = timezone
         self._monotonic = monotonic
-        self._cache: OrderedDict[tuple[str, str], tuple[float, Profile]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str], tuple[float, Profile | None]] = OrderedDict()
 
     @staticmethod
     def parse_admin_ids(raw: str | None) -> list[str]:
@@ -67,6 +69,7 @@ class People:
             response = await client.users_info(user=user_id)
         except Exception as exc:  # noqa: BLE001 - no profile: not an admin, name from the request
             log.warning("slack: users.info for %s failed: %s", user_id, exc)
+            self._remember(key, now + FAILED_TTL, None)
             return None
         user = response.get("user") or {}
         profile = user.get("profile") or {}
@@ -83,11 +86,14 @@ class People:
                 user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
             ),
         )
-        self._cache[key] = (now + PROFILE_TTL, found)
+        self._remember(key, now + PROFILE_TTL, found)
+        return found
+
+    def _remember(self, key: tuple[str, str], until: float, profile: Profile | None) -> None:
+        self._cache[key] = (until, profile)
         self._cache.move_to_end(key)
         while len(self._cache) > PROFILE_CACHE_SIZE:
             self._cache.popitem(last=False)
-        return found
 
     async def caller(self, client: AsyncWebClient, asker: Asker) -> Caller:
         """The core's view of `asker`."""

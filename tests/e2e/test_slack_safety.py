@@ -112,6 +112,10 @@ async def test_admins_come_from_users_info_or_the_configured_ids():
         # An unknown user (users.info fails) is no admin, and still gets a name.
         ghost = await people.caller(client, Asker(team.id, "UNOBODY", "ghost"))
         assert not ghost.is_admin and ghost.display_name == "ghost"
+        await people.caller(client, Asker(team.id, "UNOBODY", "ghost"))
+        await people.caller(client, Asker(team.id, owner.id, "olga"))
+        asked = [c.args.get("user") for c in slack.calls("users.info")]
+        assert asked.count("UNOBODY") == 1 and asked.count(owner.id) == 1  # cached
 
 
 async def test_a_failing_core_gets_a_polite_answer_and_the_app_keeps_serving(local, monkeypatch):
