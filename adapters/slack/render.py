@@ -211,14 +211,14 @@ def _fields(reply: Reply) -> list[Block]:
             inline.append(
                 {
                     "type": "mrkdwn",
-                    "text": _bold(escape(clip(item.name, 200)))
+                    "text": _bold(_clip_escaped(item.name, 200))
                     + "\n"
                     + _clip_escaped(slack_commands(item.value), MAX_FIELD - 210),
                 }
             )
             continue
         flush()
-        name = _bold(escape(clip(item.name, 200)))
+        name = _bold(_clip_escaped(item.name, 200))
         value = _sections(item.value) or [{"type": "section", "text": mrkdwn(" ")}]
         first = value[0]["text"]["text"]
         if len(name) + 1 + len(first) <= MAX_SECTION:
@@ -248,7 +248,7 @@ def blocks_for(reply: Reply, limit: int = MAX_BLOCKS) -> list[Block]:
     blocks.extend(_sections(text))
     if reply.choices:
         lines = [
-            f"*{LETTERS[i]})* {escape(clip(choice, 600))}"
+            f"*{LETTERS[i]})* {_clip_escaped(choice, 550)}"
             for i, choice in enumerate(reply.choices[: len(LETTERS)])
         ]
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}})

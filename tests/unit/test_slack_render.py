@@ -85,7 +85,9 @@ def test_limits_hold_for_huge_replies():
     reply = Reply(
         title="t" * 5000,
         text=huge,
-        fields=tuple(Field(f"f{i}" * 100, huge, inline=i % 2 == 0) for i in range(60)),
+        fields=tuple(Field(f"&{i}" * 100, huge, inline=i % 2 == 0) for i in range(60)),
+        choices=tuple("<&>" * 1000 for _ in range(5)),
+        answer_action="answer:q1",
         buttons=tuple(Button("b" * 300, "x" * 3000) for i in range(30)),
         footer=huge,
     )
