@@ -1,19 +1,23 @@
 """Slack ack benchmark: 200 members send 2,000 signed requests to the real app in HTTP mode.
 
-The real Bolt app (adapters/slack/app.py) serves a local Slack (adapters/slack/testing) on
-a SQLite file with the shipped question packs. The members arrive within the first
-`--arrival` seconds (default 2: all 200 in two seconds, as when a daily question goes out),
-then each repeats without pause: `/prep quiz`, then answers it (a choice by button; free
-text by pressing "Write your answer", which opens a modal, and submitting it), and every
-third round `/prep leaderboard`. Slack
-wants every request acked within 3 s; a late ack makes Slack show an error and redeliver.
+The real bot runs as its own process (`prepbot run` with SLACK_SIGNING_SECRET,
+SLACK_BOT_TOKEN and SLACK_API_URL pointing at the local Slack, on a SQLite file with the
+shipped question packs), as in production; this process plays Slack (adapters/slack/testing)
+and its members, so the driver's own work does not sit in the app's event loop.
+
+The members arrive within the first `--arrival` seconds (default 0: all 200 at once, the
+worst case of a daily question going out), then each repeats without pause: `/prep quiz`,
+then answers it (a choice by button; free text by pressing "Write your answer", which opens
+a modal, and submitting it), and every third round `/prep leaderboard`. Slack wants every
+request acked within 3 s; a late ack makes Slack show an error and redeliver.
 
 Figures: requests sent; ack latency p50/p99 against Slack's 3,000 ms (`ack_limit_ms`);
 late acks; lost requests (acked, but their result never reached the member within
 `--wait` seconds); errors (non-200 acks and core failures).
 
-Usage: ``prepbot bench slack [--members N] [--requests N]``. The last line is one JSON
-object. Target: ack_p99_ms under 500, no late and no lost requests.
+Usage: ``prepbot bench slack [--members N] [--requests N] [--arrival S] [--content DIR]``.
+The last line is one JSON object. Target: ack_p99_ms under 500, no late and no lost
+requests.
 """
 
 from __future__ import annotations
@@ -21,19 +25,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
+import os
+import signal
+import socket
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from adapters.slack.local import LocalSlack
+import aiohttp
+
+from adapters.slack.app import EVENTS_PATH
+from adapters.slack.interactions import FAILURE_LOG
 from adapters.slack.render import ANSWER_INPUT, FORM
-from adapters.slack.testing import Channel, User
-from bot.bootstrap import load_content
+from adapters.slack.testing import Channel, FakeSlack, Team, User
 from bot.config import Settings
-from bot.domain import Question
 
 TARGET_P99_MS = 500.0
 ACK_LIMIT_MS = 3000.0
@@ -101,7 +109,7 @@ def _buttons(item: Any) -> list[dict[str, Any]]:
 
 
 async def _member(
-    local: LocalSlack,
+    slack: FakeSlack,
     user: User,
     channel: Channel,
     inbox: Inbox,
@@ -109,7 +117,6 @@ async def _member(
     wait: float,
     arrives: float,
 ) -> None:
-    slack = local.slack
     await asyncio.sleep(arrives)
     round_number = 0
     while True:
@@ -136,7 +143,7 @@ async def _member(
                 return
             await slack.click(user, question, opener["action_id"], opener["value"])
             try:
-                await local.until(lambda: slack.modal(user) is not None, wait)
+                await slack.wait_until(lambda: slack.modal(user) is not None, wait)
             except TimeoutError:
                 tally.lost += 1
                 continue
@@ -165,39 +172,113 @@ def _percentile(values: Sequence[float], pct: float) -> float:
     return ordered[index]
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class AppProcess:
+    """`prepbot run` serving the local Slack over HTTP, in a process of its own."""
+
+    def __init__(self, slack: FakeSlack, team: Team, database_url: str, content: Path) -> None:
+        self.port = _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+        env.update(
+            DATABASE_URL=database_url,
+            PREPBOT_CONTENT_DIR=str(content),
+            PREPBOT_LOG_LEVEL="WARNING",
+            SLACK_BOT_TOKEN=team.bot_token or "",
+            SLACK_SIGNING_SECRET=slack.signing_secret,
+            SLACK_API_URL=slack.api_url,
+            PORT=str(self.port),
+        )
+        self.env = env
+        self.process: asyncio.subprocess.Process | None = None
+        self.stderr = b""
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{EVENTS_PATH}"
+
+    async def start(self, within: float = 180.0) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=self.env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        async with aiohttp.ClientSession() as session:
+            while loop.time() < deadline:
+                if self.process.returncode is not None:
+                    await self.stop()
+                    raise RuntimeError("prepbot run exited: " + self.stderr.decode()[-2000:])
+                try:
+                    async with session.get(f"http://127.0.0.1:{self.port}/") as answer:
+                        if answer.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.2)
+        await self.stop()
+        raise RuntimeError("prepbot run never answered GET /")
+
+    async def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(self.process.communicate(), 60)
+        self.stderr += err or b""
+        self.process = None
+
+    @property
+    def core_failures(self) -> int:
+        return self.stderr.count(FAILURE_LOG.encode())
+
+
 async def run(
     members: int,
     requests: int,
     wait: float,
-    questions: Sequence[Question],
-    arrival: float = 2.0,
+    content: Path,
+    arrival: float = 0.0,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        async with LocalSlack(url, questions) as local:
-            slack = local.slack
-            assert local.team is not None
-            users = [slack.add_user(local.team, f"member{n:03d}") for n in range(members)]
-            channel = slack.add_channel(local.team, "study", members=users)
-            tally = Tally(requests)
-            inbox = Inbox(channel)
-            watcher = asyncio.ensure_future(inbox.watch())
-            started = time.perf_counter()
+        async with FakeSlack() as slack:
+            team = slack.add_team("Bench")
+            users = [slack.add_user(team, f"member{n:03d}") for n in range(members)]
+            channel = slack.add_channel(team, "study", members=users)
+            app = AppProcess(slack, team, url, content)
+            await app.start()
             try:
-                await asyncio.gather(
-                    *(
-                        _member(local, u, channel, inbox, tally, wait, arrival * n / members)
-                        for n, u in enumerate(users)
+                slack.point_at(app.events_url)
+                tally = Tally(requests)
+                inbox = Inbox(channel)
+                watcher = asyncio.ensure_future(inbox.watch())
+                started = time.perf_counter()
+                try:
+                    await asyncio.gather(
+                        *(
+                            _member(slack, u, channel, inbox, tally, wait, arrival * n / members)
+                            for n, u in enumerate(users)
+                        )
                     )
-                )
+                finally:
+                    watcher.cancel()
+                seconds = time.perf_counter() - started
+                acks = list(slack.acks)
             finally:
-                watcher.cancel()
-            seconds = time.perf_counter() - started
-            acks = list(slack.acks)
-            assert local.adapter is not None and local.adapter.built is not None
-            failed = local.adapter.built.interactions.failed
+                await app.stop()
     ms = [a.ms for a in acks]
-    errors = sum(1 for a in acks if a.status != 200) + failed
+    errors = sum(1 for a in acks if a.status != 200) + app.core_failures
     return {
         "requests": len(acks),
         "members": members,
@@ -223,15 +304,19 @@ def main(argv: Sequence[str]) -> int:
         "--wait", type=float, default=30.0, help="seconds a result may take to arrive"
     )
     parser.add_argument(
-        "--arrival", type=float, default=2.0, help="seconds over which the members arrive"
+        "--arrival", type=float, default=0.0, help="seconds over which the members arrive"
+    )
+    parser.add_argument(
+        "--content",
+        type=Path,
+        default=None,
+        help="question packs for the bot (default: the shipped ones)",
     )
     args = parser.parse_args(list(argv))
     if args.members < 1 or args.requests < 1 or args.wait <= 0 or args.arrival < 0:
         parser.error("--members, --requests and --wait must be positive")
-    # Bolt and the SDK log every refused or slow request; the table says it all here.
-    logging.getLogger("slack_bolt").setLevel(logging.ERROR)
-    questions = load_content(Settings(_env_file=None).content_dir).questions  # type: ignore[call-arg]
-    result = asyncio.run(run(args.members, args.requests, args.wait, questions, args.arrival))
+    content = args.content or Settings(_env_file=None).content_dir  # type: ignore[call-arg]
+    result = asyncio.run(run(args.members, args.requests, args.wait, content, args.arrival))
     print(
         f"Slack HTTP mode: {args.members} members arriving within {args.arrival:g} s, "
         f"{result['requests']} signed requests to the real app on SQLite"

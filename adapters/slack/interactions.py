@@ -50,6 +50,7 @@ SORRY = "Something went wrong on my side. Nothing you sent was lost; please try 
 # requests must not starve the next request's ack, so the rest of the burst queues here.
 WORKERS = 8
 SEEN_EVENTS = 5000
+FAILURE_LOG = "slack: the core failed"  # logged (and counted by the bench) per failure
 
 RemovedHook = Callable[[str, str | None, dict[str, Any]], Awaitable[None]]
 
@@ -160,7 +161,7 @@ class Interactions:
             async with self._workers:
                 reply = await work()
         except Exception:  # noqa: BLE001 - the member gets an answer, the process lives
-            log.exception("slack: the core failed on a request from %s", where.user_id)
+            log.exception(FAILURE_LOG + " on a request from %s", where.user_id)
             self.failed += 1
             reply = error(SORRY)
         try:

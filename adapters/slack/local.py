@@ -1,5 +1,5 @@
-"""The real Slack adapter wired to a local `FakeSlack` on a local database: what the
-end-to-end tests and `prepbot bench slack` run. Nothing here is used in production.
+"""The real Slack adapter wired to a local `FakeSlack` on a local database, in one process:
+what the end-to-end tests run. Nothing here is used in production.
 
 `LocalSlack` starts the fake Slack, migrates the database, builds the core (the scheduled
 posts going through the adapter's ChatPort behind the core's rate limiter, as
