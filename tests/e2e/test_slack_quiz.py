@@ -3,6 +3,8 @@ privately, and never twice however often Slack redelivers."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from adapters.slack.local import LocalSlack
@@ -131,3 +133,22 @@ async def test_an_expired_trigger_tells_the_member_to_press_again(local):
     slack.triggers_expire_after(3.0)
     await local.run(slack.click(erin, question, opener["action_id"], opener["value"]))
     assert slack.modal(erin) is not None
+
+
+async def test_a_double_click_arriving_together_records_one_answer(local):
+    slack = local.slack
+    fay = slack.add_user(local.team, "fay")
+    study = slack.add_channel(local.team, "study", members=[fay])
+    await local.run(slack.command(fay, "/prep", "quiz choice", channel=study))
+    (question,) = slack.ephemerals(fay, study)
+    right, wrong = button(question, "A"), button(question, "B")
+    await local.run(
+        asyncio.gather(
+            slack.click(fay, question, right["action_id"], right["value"]),
+            slack.click(fay, question, wrong["action_id"], wrong["value"]),
+        ),
+        count=2,
+    )
+    assert await answers_recorded(local) == 1
+    shown = [blocks_text(e) for e in slack.ephemerals(fay, study)[1:]]
+    assert len(shown) == 2 and sum("/100" in text for text in shown) == 1
