@@ -29,6 +29,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.oauth.installation_store.async_cacheable_installation_store import (
+    AsyncCacheableInstallationStore,
+)
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
@@ -127,11 +131,15 @@ def create_app(settings: Settings, core: Prepbot, engine: AsyncEngine | None = N
         People.parse_admin_ids(settings.slack_admin_user_ids), settings.default_timezone
     )
     clients: dict[str, AsyncWebClient] = {}
-    installation_store: AsyncSQLAlchemyInstallationStore | None = None
+    installation_store: AsyncInstallationStore | None = None
 
     if oauth:
         assert settings.slack_client_id is not None and engine is not None
-        installation_store = AsyncSQLAlchemyInstallationStore(settings.slack_client_id, engine)
+        # Bolt looks the installation up before every ack: keep it in memory, not behind the
+        # core's transactions on the database (deletes and saves clear the cache).
+        installation_store = AsyncCacheableInstallationStore(
+            AsyncSQLAlchemyInstallationStore(settings.slack_client_id, engine)
+        )
         state_store = AsyncSQLAlchemyOAuthStateStore(STATE_SECONDS, engine)
         app = AsyncApp(
             signing_secret=signing_secret,
