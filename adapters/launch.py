@@ -23,6 +23,11 @@ from bot.views import Reply
 log = logging.getLogger(__name__)
 
 
+class AdapterStartError(RuntimeError):
+    """An adapter cannot start for a reason the operator must fix (e.g. a refused token);
+    the message says what, and `prepbot run` exits with it instead of a traceback."""
+
+
 class ChatAdapter(Protocol):
     """One chat platform's adapter, as the launcher drives it."""
 

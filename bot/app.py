@@ -141,6 +141,25 @@ class Prepbot:
         self.confirmations.drop(caller)
         return await self.handle(caller, name, args)
 
+    async def home(self, caller: Caller) -> Reply:
+        """The member's dashboard (a platform's home tab): progress and where to go next."""
+        return await self.stats.home(caller)
+
+    async def community_removed(
+        self,
+        platform: str,
+        community_external_id: str,
+        reason: str = "the bot was removed from this community",
+    ) -> int:
+        """The bot was removed from a community (Discord guild left, Slack app uninstalled
+        or tokens revoked): pause its questions of the day so no process keeps posting
+        there. Members' data stays until they or an admin delete it. Returns how many
+        schedules were paused."""
+        if self.qotd is None:
+            return 0
+        paused = await self.qotd.pause_community(platform, community_external_id, reason)
+        return len(paused)
+
     async def handle_text(self, caller: Caller, line: str) -> Reply:
         """A line typed by a member: a /command, or else an answer to their question."""
         caller, line = clean_caller(caller), strip_controls(line)

@@ -20,9 +20,10 @@ from bot.domain import LEVELS, Kind, Question
 from bot.storage.codec import question_to_dict
 
 MAX_GRADE_INPUT = 100_000
-BENCHES = ("asag", "grading", "leaderboard", "qotd", "discord")
-# Benchmarks that drive an adapter live with it (the core never imports a platform).
-ADAPTER_BENCHES = {"discord": "adapters.discord.bench"}
+BENCHES = ("asag", "grading", "leaderboard", "qotd", "discord", "slack")
+# Benchmarks that drive an adapter against its local fake live with it (the core never
+# imports a platform).
+ADAPTER_BENCHES = {"discord": "adapters.discord.bench", "slack": "adapters.slack.bench"}
 
 
 def _settings() -> Settings:

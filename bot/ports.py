@@ -46,6 +46,9 @@ class Target:
     platform: str
     channel: str
     thread: str | None = None
+    # The platform's community (Slack team) the channel belongs to, for adapters that
+    # hold one credential per community (a Slack app installed in many workspaces).
+    community: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,8 @@ class RateLimited(ChatError):
     def __init__(self, retry_after: float, scope: str = "global") -> None:
         super().__init__(f"rate limited for {retry_after:.3f}s ({scope})")
         self.retry_after = retry_after
-        # "global" (the whole bot) or "channel" (only this target).
+        # "global" (the whole bot), "community" (the target's workspace) or "channel"
+        # (only this target).
         self.scope = scope
 
 
@@ -472,6 +476,7 @@ class Subscription:
     active_since: datetime
     paused: bool = False
     paused_reason: str | None = None
+    community: str = ""  # the platform's community id (Slack team), for `Target`
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,10 +42,17 @@ class Reply:
     # is `f"{answer_action}:{letter}"`; a free-text form submits its text to
     # `answer_action` itself. None when the reply asks nothing.
     answer_action: str | None = None
-    # The same key means the same post: a platform that deduplicates sends (Discord's
-    # nonce) uses it so a post retried after a crash never appears twice.
-    dedupe_key: str | None = None
-    # Answers have closed: platforms show the reply's buttons disabled.
+    # Scheduled posts only. `key` names the post (e.g. "qotd:17:question"): two sends with
+    # one key are the same post, so a platform that deduplicates sends (Discord's nonce) or
+    # can find what it already sent (Slack message metadata) posts it once across a crash
+    # and a retry. `reply_to` is the message id this post follows up; a platform with reply
+    # threads (Slack) puts it there.
+    key: str | None = None
+    reply_to: str | None = None
+    # True when an earlier attempt to send this keyed post may have gone out (a crash or a
+    # timeout after sending): look for it before sending again.
+    resend: bool = False
+    # Answers have closed: platforms show the reply's answer buttons disabled or not at all.
     closed: bool = False
 
     def plain_text(self) -> str:

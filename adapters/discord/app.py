@@ -214,11 +214,10 @@ class DiscordAdapter:
         self.tree = build_tree(client, handler)
         client.add_dynamic_items(*DYNAMIC_ITEMS)
         self.chat = DiscordChat(client)
-        qotd = runtime.core.qotd
+        core = runtime.core
 
         def guild_gone(guild_id: str) -> None:
-            if qotd is not None:
-                _spawn(qotd.pause_community(PLATFORM, guild_id, GUILD_REMOVED))
+            _spawn(core.community_removed(PLATFORM, guild_id, GUILD_REMOVED))
 
         guard_parsers(client, guild_gone)
 

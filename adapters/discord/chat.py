@@ -75,8 +75,8 @@ class DiscordChat:
         if rendered.attachment is not None:
             name, data = rendered.attachment
             kwargs["file"] = discord.File(io.BytesIO(data), filename=name)
-        if reply.dedupe_key:
-            kwargs["nonce"] = nonce_for(reply.dedupe_key)
+        if reply.key:
+            kwargs["nonce"] = nonce_for(reply.key)
         try:
             message = await channel.send(**kwargs)
         except (discord.DiscordException, aiohttp.ClientError, OSError) as exc:

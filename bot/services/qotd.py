@@ -343,7 +343,10 @@ def question_post(
     level = _level_for(subscription) or question.level
     topic = TOPICS.get(question.topic, question.topic)
     if closed:
-        footer = "Answers are closed: the answer and everyone's results are below."
+        footer = (
+            f"Answers closed · {answered} answered · the answer and everyone's results are "
+            "in the reveal."
+        )
     else:
         footer = (
             "Answer privately with /qotd answer YOUR ANSWER: one graded answer each. "
@@ -359,7 +362,7 @@ def question_post(
         answer_action=f"qotd:answer:{post_id}",
         private=False,
         footer=footer,
-        dedupe_key=f"qotd-post:{post_id}",
+        key=f"qotd:{post_id}:question",
         closed=closed,
     )
 
@@ -379,7 +382,12 @@ def score_spread(scores: Sequence[int]) -> str:
     )
 
 
-def reveal_post(question: Question, answers: Sequence[QotdAnswer], show_best: bool) -> Reply:
+def reveal_post(
+    question: Question,
+    answers: Sequence[QotdAnswer],
+    show_best: bool,
+    post: QotdPost | None = None,
+) -> Reply:
     fields: list[Field] = []
     correct = question.correct_choice
     if question.kind is Kind.CHOICE and correct is not None:
@@ -408,6 +416,8 @@ def reveal_post(question: Question, answers: Sequence[QotdAnswer], show_best: bo
         fields=tuple(fields),
         private=False,
         footer="Discuss it in the thread. A new question comes tomorrow.",
+        key=f"qotd:{post.id}:reveal" if post is not None else None,
+        reply_to=post.message_id if post is not None else None,
     )
 
 
@@ -1045,10 +1055,10 @@ class QotdService:
             reply = question_post(question, sub, post.id, reveal_at)
         else:
             reply = replace(
-                digest_post(board, digest_week(slot.local_date)),
-                dedupe_key=f"qotd-digest:{post.id}",
+                digest_post(board, digest_week(slot.local_date)), key=f"qotd:{post.id}:digest"
             )
-        target = Target(sub.platform, sub.channel)
+        reply = replace(reply, resend=post.attempts > 1)
+        target = Target(sub.platform, sub.channel, community=sub.community or None)
         try:
             sent = await self.chat.send(target, reply)
         except ChannelGone as exc:
@@ -1100,10 +1110,12 @@ class QotdService:
                 await uow.qotd.update(post.id, reveal_status="gave_up", error="no subscription")
             return
         reply = replace(
-            reveal_post(question, answers, subscription.settings.show_best),
-            dedupe_key=f"qotd-reveal:{post.id}",
+            reveal_post(question, answers, subscription.settings.show_best, post),
+            resend=post.reveal_attempts > 0,
         )
-        target = Target(subscription.platform, subscription.channel)
+        target = Target(
+            subscription.platform, subscription.channel, community=subscription.community or None
+        )
         await self._close_post(post, subscription, question, len(answers))
         try:
             sent = await self.chat.send(target, reply)
@@ -1165,7 +1177,9 @@ class QotdService:
                 private=False,
             )
             try:
-                await self.chat.send(Target(sub.platform, notify), notice)
+                await self.chat.send(
+                    Target(sub.platform, notify, community=sub.community or None), notice
+                )
             except Exception as notify_exc:  # noqa: BLE001
                 log.warning("qotd: could not notify admins in %s: %s", notify, notify_exc)
         await self._changed(sub.id)
@@ -1200,7 +1214,11 @@ class QotdService:
                 if subscription is None or question is None or post.reveal_at is None:
                     return
                 reply = question_post(question, subscription, post.id, post.reveal_at, answered)
-                target = Target(subscription.platform, subscription.channel)
+                target = Target(
+                    subscription.platform,
+                    subscription.channel,
+                    community=subscription.community or None,
+                )
                 await self.chat.edit(SentMessage(target, post.message_id), reply)
             except Exception as exc:  # noqa: BLE001 - a stale count is cosmetic
                 log.info("qotd: could not update the answer count of post %d: %s", post_id, exc)
@@ -1223,7 +1241,9 @@ class QotdService:
         reply = question_post(
             question, subscription, post.id, post.reveal_at, answered, closed=True
         )
-        target = Target(subscription.platform, subscription.channel)
+        target = Target(
+            subscription.platform, subscription.channel, community=subscription.community or None
+        )
         try:
             await self.chat.edit(SentMessage(target, post.message_id), reply)
         except Exception as exc:  # noqa: BLE001 - the reveal itself matters more

@@ -5,7 +5,8 @@ allows would earn 429s (and, on Discord, a temporary ban), so every request firs
 token from the platform's buckets:
 
 - Discord: about 50 requests per second per bot, across all channels (global bucket);
-- Slack: about 1 message per second per channel (chat.postMessage), short bursts allowed;
+- Slack: about 1 message per second per channel (chat.postMessage), short bursts allowed,
+  and a few hundred messages a minute per workspace (`Target.community`);
 - console and tests: unlimited unless told otherwise.
 
 When the platform still answers 429 (another process shares the bot token, or the limits
@@ -85,6 +86,9 @@ class PlatformLimits:
     global_burst: float = 1.0
     channel_rate: float | None = None
     channel_burst: float = 1.0
+    # Per community (a Slack workspace), for targets that name theirs.
+    community_rate: float | None = None
+    community_burst: float = 1.0
 
 
 # Discord's documented global limit is 50 requests/second per bot; stay a little under it
@@ -92,7 +96,13 @@ class PlatformLimits:
 # channel for chat.postMessage, with short bursts.
 PLATFORM_LIMITS: dict[str, PlatformLimits] = {
     "discord": PlatformLimits(global_rate=48.5, global_burst=40),
-    "slack": PlatformLimits(global_rate=None, channel_rate=1.0, channel_burst=2),
+    "slack": PlatformLimits(
+        global_rate=None,
+        channel_rate=1.0,
+        channel_burst=2,
+        community_rate=4.0,
+        community_burst=10,
+    ),
 }
 
 
@@ -111,6 +121,7 @@ class RateLimiter:
         self._sleep = sleep
         self._global: dict[str, TokenBucket] = {}
         self._channels: dict[tuple[str, str], TokenBucket] = {}
+        self._communities: dict[tuple[str, str], TokenBucket] = {}
 
     def _bucket(self, rate: float, burst: float) -> TokenBucket:
         return TokenBucket(rate, burst, monotonic=self._monotonic, sleep=self._sleep)
@@ -125,6 +136,11 @@ class RateLimiter:
             if key not in self._channels:
                 self._channels[key] = self._bucket(limits.channel_rate, limits.channel_burst)
             buckets.append(self._channels[key])
+        if limits.community_rate and target.community:
+            key = (target.platform, target.community)
+            if key not in self._communities:
+                self._communities[key] = self._bucket(limits.community_rate, limits.community_burst)
+            buckets.append(self._communities[key])
         if limits.global_rate:
             if target.platform not in self._global:
                 self._global[target.platform] = self._bucket(
@@ -146,6 +162,8 @@ class RateLimiter:
         limits = self.limits[target.platform]
         if scope == "global" and limits.global_rate:
             buckets[-1].hold(retry_after)
+        elif scope == "community" and limits.community_rate and target.community:
+            buckets[1 if limits.channel_rate else 0].hold(retry_after)
         else:
             buckets[0].hold(retry_after)
 

@@ -1310,7 +1310,9 @@ def _days_text(days: Sequence[int]) -> str:
     return ",".join(str(d) for d in sorted(set(days)))
 
 
-def _subscription(row: QotdSubscriptionRow, platform: str, channel: str) -> Subscription:
+def _subscription(
+    row: QotdSubscriptionRow, platform: str, channel: str, community: str = ""
+) -> Subscription:
     hour, minute = (int(part) for part in row.post_time.split(":"))
     settings = QotdSettings(
         post_time=time(hour, minute),
@@ -1334,6 +1336,7 @@ def _subscription(row: QotdSubscriptionRow, platform: str, channel: str) -> Subs
         active_since=row.active_since,
         paused=row.paused,
         paused_reason=row.paused_reason,
+        community=community,
     )
 
 
@@ -1343,7 +1346,12 @@ class SqlSubscriptionRepository:
 
     def _select(self) -> Any:
         return (
-            select(QotdSubscriptionRow, CommunityRow.platform, ChannelRow.external_id)
+            select(
+                QotdSubscriptionRow,
+                CommunityRow.platform,
+                ChannelRow.external_id,
+                CommunityRow.external_id,
+            )
             .join(ChannelRow, ChannelRow.id == QotdSubscriptionRow.channel_id)
             .join(CommunityRow, CommunityRow.id == QotdSubscriptionRow.community_id)
             .execution_options(populate_existing=True)

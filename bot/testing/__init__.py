@@ -566,7 +566,12 @@ class FakeSubscriptionRepository(_Repo):
     def _fill(self, sub: Subscription) -> Subscription:
         community = self.store.communities[sub.community_id]
         channel = self.store.channels[sub.channel_id]
-        return replace(sub, platform=community.platform, channel=channel.external_id)
+        return replace(
+            sub,
+            platform=community.platform,
+            channel=channel.external_id,
+            community=community.external_id,
+        )
 
     async def upsert(
         self, community_id: int, channel_id: int, settings: QotdSettings, now: datetime

@@ -65,7 +65,7 @@ async def test_qotd_posted_answered_by_two_and_revealed_with_a_thread(world):
     report = await world.bot.tick(AFTER_REVEAL)
     assert report.revealed == 1
     closed = world.fake.message(question.id)
-    assert "Answers are closed" in closed.text
+    assert "Answers closed" in closed.text
     assert closed.buttons() and all(b.get("disabled") for b in closed.buttons())
     reveal = next(p for p in world.posts() if p.text.startswith("Question of the day · the answer"))
     assert "Model answer" in reveal.text and "Answered: 2" in reveal.text
@@ -104,7 +104,7 @@ async def test_a_retried_post_is_deduplicated_by_its_nonce(world):
     from bot.views import Reply
 
     target = Target("discord", str(world.study.id))
-    reply = Reply(text="once", private=False, dedupe_key="qotd-post:424242")
+    reply = Reply(text="once", private=False, key="qotd:424242:question")
     first = await chat.send(target, reply)
     second = await chat.send(target, reply)
     assert first.message_id == second.message_id

@@ -222,7 +222,7 @@ async def test_the_answer_count_stays_current_and_the_reveal_closes_the_post(qwo
     assert core.qotd is not None
     await core.qotd.tick(at(9, 1))
     post = _post_reply(qworld)
-    assert post.dedupe_key and post.dedupe_key.startswith("qotd-post:")
+    assert post.key and post.key.startswith("qotd:") and post.key.endswith(":question")
     assert ("Answered", "0") in [(f.name, f.value) for f in post.fields]
     action = post.answer_action
     assert action is not None
@@ -237,9 +237,9 @@ async def test_the_answer_count_stays_current_and_the_reveal_closes_the_post(qwo
     report = await core.qotd.tick(datetime(2026, 1, 5, 23, 0, tzinfo=UTC))
     assert report.revealed == 1
     post = _post_reply(qworld)
-    assert post.closed and "Answers are closed" in (post.footer or "")
+    assert post.closed and "Answers closed" in (post.footer or "")
     reveal = qworld.chat.messages[qworld.chat.sent[1][1]]
-    assert reveal.dedupe_key and reveal.dedupe_key.startswith("qotd-reveal:")
+    assert reveal.key and reveal.key.endswith(":reveal")
 
 
 async def test_a_retried_post_shows_the_question_first_picked(qworld):

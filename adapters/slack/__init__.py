@@ -1,0 +1,1 @@
+"""Slack adapter: slack-bolt app rendering the core's replies as Block Kit."""
