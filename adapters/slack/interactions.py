@@ -183,6 +183,7 @@ class Interactions:
         # Slack sends what was typed with &, < and > escaped; the core gets it as typed.
         text = typed_text(str(body.get("text") or ""))
         name, rest = subcommand(text)
+        where = _conversation(where, name or "")
         if name == "qotd" and rest.casefold() == "answer" and body.get("trigger_id"):
             # No text yet: collect it in a modal (a slash command's trigger_id works there).
             target = ModalTarget("/qotd answer", where.channel_id, where.response_url)
@@ -204,8 +205,9 @@ class Interactions:
         caller = await self._readable_caller(client, body, context)
         if caller is None:
             return
-        where = Where(caller.member_external_id, _channel(body), body.get("response_url"))
         value = str(action.get("value") or "")
+        where = Where(caller.member_external_id, _channel(body), body.get("response_url"))
+        where = _conversation(where, value)
         await self._run(client, where, lambda: self.core.act(caller, value))
 
     async def open_form(
@@ -277,7 +279,7 @@ class Interactions:
             return
         asker = Asker(team_id, user_id, user_name, _study_channel(target.channel), team_name)
         caller = await self.people.caller(client, asker)
-        where = Where(user_id, target.channel, target.response_url)
+        where = _conversation(Where(user_id, target.channel, target.response_url), target.action)
         await self._run(client, where, lambda: self._answer(caller, target.action, str(text)))
 
     async def _answer(self, caller: Caller, action: str, text: str) -> Reply:
@@ -365,3 +367,11 @@ class Interactions:
     async def failed_listener(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("slack: unhandled error for a %s request: %r", body.get("type"), error)
         self.failed += 1
+
+
+def _conversation(where: Where, about: str) -> Where:
+    """A mock interview is a conversation of many turns: it runs in the member's DM with
+    the app, where it stays readable, rather than in ephemeral messages in a channel."""
+    if about.lstrip("/").split(":", 1)[0] == "interview":
+        return Where(where.user_id)
+    return where
