@@ -26,6 +26,7 @@ COMMAND_FORM_PREFIX = "pb:c:"
 MODAL_TITLE = "Your answer"
 ANSWER_INPUT = "answer"
 CUSTOM_ID_LIMIT = 100
+FORM_TIMEOUT = 15 * 60.0
 
 
 HANDLER_ATTRIBUTE = "prepbot_handler"
@@ -150,7 +151,9 @@ class AnswerForm(discord.ui.Modal):
     answer: discord.ui.TextInput[Any]
 
     def __init__(self, custom_id: str, title: str, label: str = "Your answer") -> None:
-        super().__init__(title=clip(title, 45), custom_id=custom_id, timeout=None)
+        # discord.py keeps a sent modal until it times out; the submission does not need it
+        # (it is routed by custom_id), so it is let go after Discord's token lifetime.
+        super().__init__(title=clip(title, 45), custom_id=custom_id, timeout=FORM_TIMEOUT)
         self.answer = discord.ui.TextInput(
             label=clip(label, 45),
             custom_id=ANSWER_INPUT,

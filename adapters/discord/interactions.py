@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -74,8 +73,7 @@ class Handler:
         self.defer_after = defer_after
         self.max_core_calls = max_core_calls
         self._slots: asyncio.Semaphore | None = None
-        # For benchmarks and logs: how long first responses took, and failures.
-        self.ack_seconds: list[float] = []
+        # Interactions that ended in an apology (benchmarks and logs read it).
         self.failures = 0
 
     # -- who is asking ----------------------------------------------------------------
@@ -122,13 +120,11 @@ class Handler:
     async def open_form_modal(
         self, interaction: discord.Interaction[Any], form: discord.ui.Modal
     ) -> None:
-        started = time.perf_counter()
         if self.caller(interaction) is None:
-            await self._send(interaction, error(SERVERS_ONLY), started)
+            await self._send(interaction, error(SERVERS_ONLY))
             return
         try:
             await interaction.response.send_modal(form)
-            self.ack_seconds.append(time.perf_counter() - started)
         except Exception:  # noqa: BLE001 - input must never stop the process
             self.failures += 1
             log.exception("discord: could not open a form")
@@ -136,7 +132,7 @@ class Handler:
 
     async def refuse(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
         """Answer at once without asking the core (input the adapter can judge alone)."""
-        await self._send(interaction, reply, time.perf_counter())
+        await self._send(interaction, reply)
 
     async def submitted(self, interaction: discord.Interaction[Any]) -> None:
         """A modal submission, routed by its custom_id."""
@@ -173,10 +169,9 @@ class Handler:
         interaction: discord.Interaction[Any],
         work: Callable[[Caller], Awaitable[Reply]],
     ) -> None:
-        started = time.perf_counter()
         caller = self.caller(interaction)
         if caller is None:
-            await self._send(interaction, error(SERVERS_ONLY), started)
+            await self._send(interaction, error(SERVERS_ONLY))
             return
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_core_calls)
@@ -195,18 +190,19 @@ class Handler:
                 done, _ = await asyncio.wait({task}, timeout=self.defer_after)
             if not done:
                 await interaction.response.defer(ephemeral=True, thinking=True)
-                self.ack_seconds.append(time.perf_counter() - started)
             reply = await task
         except Exception:  # noqa: BLE001 - the member gets an apology, the log the trace
             self.failures += 1
             log.exception("discord: handling an interaction failed")
+            if not task.done():
+                # The core call goes on (an answer is still recorded); its outcome is only
+                # logged, as the member has been told something went wrong.
+                task.add_done_callback(_log_outcome)
             await self.apologise(interaction)
             return
-        await self._send(interaction, reply, started)
+        await self._send(interaction, reply)
 
-    async def _send(
-        self, interaction: discord.Interaction[Any], reply: Reply, started: float
-    ) -> None:
+    async def _send(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
         rendered = render(reply)
         if rendered.dropped:
             log.warning("discord: buttons left out of a reply: %s", ", ".join(rendered.dropped))
@@ -216,7 +212,6 @@ class Handler:
                 await interaction.followup.send(ephemeral=reply.private, **kwargs)
             else:
                 await interaction.response.send_message(ephemeral=reply.private, **kwargs)
-                self.ack_seconds.append(time.perf_counter() - started)
         except Exception:  # noqa: BLE001
             self.failures += 1
             log.exception("discord: sending a reply failed")
@@ -231,6 +226,11 @@ class Handler:
                 await interaction.response.send_message(APOLOGY, ephemeral=True)
         except Exception as exc:  # noqa: BLE001 - nothing more can be done for this one
             log.warning("discord: could not even apologise: %s", exc)
+
+
+def _log_outcome(task: asyncio.Future[Reply]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("discord: a core call failed after its interaction", exc_info=task.exception())
 
 
 def payload(interaction: discord.Interaction[Any]) -> dict[str, Any]:
