@@ -5,7 +5,8 @@ Each family names a way of earning credit without stating the claims (issue 13):
 ``dismissive``  every key point named and waved away ("Some people bring up X, which is a
                 waste of time here.");
 ``negated``     every key point denied ("It is not true that X.");
-``list``        the key points as a bare comma-separated list;
+``list``        the key phrases (each point's shortest phrasing) as a bare comma-separated
+                list;
 ``restated``    the prompt handed back as the answer;
 ``off_topic``   the model answer of another question of the same topic;
 ``reversed``    the model answer with its comparisons turned around (more/less, faster/slower,
@@ -76,7 +77,7 @@ def negated(question: Question) -> str:
 
 
 def bare_list(question: Question) -> str:
-    return ", ".join(p.text for p in _points(question))
+    return ", ".join(shortest_phrasing(p) for p in _points(question))
 
 
 def restated(question: Question) -> str:

@@ -172,10 +172,7 @@ def test_contrast_pivot_limits_a_dismissal_to_its_own_side() -> None:
 
 
 def test_a_bare_keyword_list_is_partial_at_most_and_asks_for_reasoning() -> None:
-    answer = (
-        "randomly zeroes activations, reduces overfitting, prevents co-adaptation of neurons, "
-        "turned off at inference"
-    )
+    answer = "random zeroing, regularizer, co-adaptation, inference"
     g = grade(DROPOUT, answer)
     assert g.verdict is not Verdict.CORRECT
     assert "reasoning" in g.feedback

@@ -31,11 +31,15 @@ from bot.services.scoring.keypoints import (
     prose_factor,
 )
 from bot.services.scoring.reference import split_key_points
-from bot.services.scoring.shape import keyword_list, restates_prompt
+from bot.services.scoring.shape import keyword_list, relevance, restates_prompt, vocabulary
 from bot.text import tokenize
 
 FULL_MARKS_AT = 0.85
-"""Unmarked rubric: share of key-point credit that earns 100; 0.6 (3 of 5 points) earns 70."""
+"""Unmarked rubric: share of key-point credit that earns 100."""
+UNMARKED_CURVE = 0.65
+"""Unmarked rubric: the share is raised to this power, so one point in five (a relevant but
+thin answer) lands in partial (39) and three in five in correct (80); chosen on the dev split
+of the human-graded set."""
 CONTRADICTION_PENALTY = 0.5
 """Unmarked rubric: per contradicted point, in key points (half a point)."""
 CORE_SHARE = 0.7
@@ -44,6 +48,9 @@ MARKED_CONTRADICTION = 20.0
 """Marked rubric: score lost per contradicted point."""
 LIST_CAP = 50.0
 RESTATED_CAP = 10.0
+OFF_TOPIC_BELOW = 0.35
+"""Relevance (`shape.relevance`) under which an answer is taken to answer another question."""
+OFF_TOPIC_CAP = 20.0
 MISCONCEPTION_CAP = 30.0
 MISCONCEPTION_COVER = 0.9
 """A misconception counts when (nearly) all its words are stated in one clause."""
@@ -59,10 +66,16 @@ class Assessment:
     """Credit share in [0, 1] before penalties."""
     prose: float
     raw: float
-    """Unmarked formula: coverage less penalties, times the prose factor, in [0, 1]."""
+    """Unmarked formula: coverage less penalties, in [0, 1] (the prose factor applies to the
+    score)."""
     is_list: bool = False
     restated: bool = False
     misconceptions: tuple[Misconception, ...] = ()
+    relevance: float | None = None
+
+    @property
+    def off_topic(self) -> bool:
+        return self.relevance is not None and self.relevance < OFF_TOPIC_BELOW
 
     @property
     def covered(self) -> tuple[str, ...]:
@@ -125,13 +138,16 @@ def assess(
     answer: str,
     prompt: str = "",
     misconceptions: Sequence[Misconception] = (),
+    references: Sequence[str] = (),
 ) -> Assessment:
+    """Grade `answer` against `points`; `references` (model answer, explanation, reference
+    solution) only widen the vocabulary used to tell an off-topic answer."""
     results, index = assess_points(points, answer, prompt)
     n = max(1, len(results))
     credit = sum(r.credit for r in results)
     contradicted = sum(1 for r in results if r.contradiction)
     prose = prose_factor(index.tokens)
-    raw = max(0.0, (credit - CONTRADICTION_PENALTY * contradicted) / n) * prose
+    raw = max(0.0, (credit - CONTRADICTION_PENALTY * contradicted) / n)
     return Assessment(
         tuple(results),
         credit / n,
@@ -140,6 +156,10 @@ def assess(
         is_list=keyword_list(index.tokens, answer),
         restated=restates_prompt(index.tokens, prompt),
         misconceptions=asserted_misconceptions(misconceptions, index, prompt),
+        relevance=relevance(
+            index.tokens,
+            vocabulary([prompt, *references, *(text for p in points for text in p.phrasings)]),
+        ),
     )
 
 
@@ -154,11 +174,14 @@ def score_of(assessment: Assessment) -> float:
         score -= MARKED_CONTRADICTION * len(assessment.contradicted)
         score = max(0.0, score) * assessment.prose
     else:
-        score = 100.0 * min(1.0, assessment.raw / FULL_MARKS_AT)
+        share = min(1.0, assessment.raw / FULL_MARKS_AT)
+        score = 100.0 * share**UNMARKED_CURVE * assessment.prose
     if assessment.is_list:
         score = min(score, LIST_CAP)
     if assessment.restated:
         score = min(score, RESTATED_CAP)
+    if assessment.off_topic:
+        score = min(score, OFF_TOPIC_CAP)
     if assessment.misconceptions:
         cap = MIXED_CAP if assessment.all_core_asserted else MISCONCEPTION_CAP
         score = min(score, cap)
@@ -208,6 +231,11 @@ def feedback_for(assessment: Assessment, points: Sequence[KeyPoint]) -> str:
             "This repeats the question rather than answering it. A good answer covers: "
             f"{_list([p.text for p in points])}."
         )
+    elif assessment.off_topic and not parts:
+        return (
+            "This seems to answer a different question. A good answer covers: "
+            f"{_list([p.text for p in points])}."
+        )
     elif assessment.coverage == 0 and not parts:
         return (
             "This doesn't address the question. A good answer covers: "
@@ -250,7 +278,8 @@ def grade_open(question: Question, answer: str, level: str | None = None) -> Gra
             f"No answer given. A good answer covers: {_list([p.text for p in points])}.",
             missed=tuple(p.text for p in points),
         )
-    assessment = assess(points, answer, question.prompt, question.misconceptions)
+    references = [question.model_answer, question.explanation, question.reference_solution or ""]
+    assessment = assess(points, answer, question.prompt, question.misconceptions, references)
     return make_grade(
         score_of(assessment),
         feedback_for(assessment, points),

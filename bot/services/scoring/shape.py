@@ -7,6 +7,8 @@ Both are ways of earning key-point matches without asserting anything:
   of the common verbs an explanation uses). "decoder-only transformer, causal attention, BPE
   tokens" is a list; "it is decoder-only, so each token only sees earlier ones" is not.
 * `restates_prompt`: nearly every content word of the answer comes from the prompt.
+* `relevance`: the share of the answer's content words found in what the question is graded
+  against; an answer to another question scores low.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ LIST_MIN_ITEMS = 3
 LIST_MAX_CLAUSAL = 0.5
 """A list when at most this share of its items holds a clause."""
 BARE_ITEM_WORDS = 4
+RELEVANCE_MIN_WORDS = 4
 LIST_SHARE = 0.6
+LIST_BARE_SHARE = 0.75
 """Share of short clause-less lines from which a multi-line answer is a list."""
 RESTATED_SHARE = 0.85
 
@@ -80,14 +84,14 @@ _CODE = re.compile(r"[=(){}\[\]<>]|\b(?:def|return|import|lambda|class|for|while
 
 
 def keyword_list(tokens: Sequence[Token], text: str = "") -> bool:
-    """Whether the whole answer is a bare list: one sentence of five or more items (or of four,
-    at most half of them clauses), or three or more short lines without a clause."""
+    """Whether the whole answer is a bare list: one sentence of four or more items, most of
+    them short and without a clause, or three or more short lines without a clause. (An
+    enumeration of phrases that say something, "use X to save memory, Y to ...", is not.)"""
     sentences = _sentences(tokens)
     if len(sentences) == 1:
-        # One run-on sentence of many comma-separated items is a list whatever its items say.
         items = _items(sentences[0])
-        clausal = sum(1 for item in items if _clausal(item))
-        return len(items) >= 5 or (len(items) >= 4 and clausal <= LIST_MAX_CLAUSAL * len(items))
+        bare = sum(1 for item in items if len(item) <= BARE_ITEM_WORDS and not _clausal(item))
+        return len(items) >= 4 and bare >= LIST_BARE_SHARE * len(items)
     if _CODE.search(text[:20_000]):
         return False  # lines of code are short and verbless, and not a list of terms
     short = sum(1 for s in sentences if len(s) <= 6 and not _clausal(s))
@@ -110,3 +114,27 @@ def restates_prompt(tokens: Sequence[Token], prompt: str) -> bool:
         return False
     asked = {t.stem for t in tokenize(prompt, max_tokens=400)}
     return sum(1 for s in content if s in asked) >= RESTATED_SHARE * len(content)
+
+
+def vocabulary(texts: Sequence[str]) -> frozenset[str]:
+    """Content-word stems of the texts a question is graded against."""
+    return frozenset(
+        t.stem
+        for text in texts
+        for t in tokenize(text, max_tokens=3000)
+        if t.word not in MATCH_STOPWORDS
+    )
+
+
+def relevance(tokens: Sequence[Token], vocab: frozenset[str]) -> float | None:
+    """Share of the answer's content words that belong to the question's vocabulary (its
+    prompt, model answer, explanation and rubric), or None for answers too short to judge.
+
+    An answer to another question, even a neighbouring one, uses mostly other words
+    (median 0.22 over the bank's sibling model answers), while people answering the question
+    itself, however briefly or wrongly, stay above about 0.45.
+    """
+    content = [t.stem for t in tokens if t.word not in MATCH_STOPWORDS and not t.negation]
+    if len(content) < RELEVANCE_MIN_WORDS or not vocab:
+        return None
+    return sum(1 for s in content if s in vocab) / len(content)
