@@ -393,8 +393,8 @@ def _cues_at(
     return explicit, len(seen) + borrowed
 
 
-def _one_sentence(tokens: list[Token], window: Window) -> bool:
-    return len({tokens[p].sentence for p in window.positions if p is not None}) <= 1
+def _one_clause(tokens: list[Token], window: Window) -> bool:
+    return len({tokens[p].clause for p in window.positions if p is not None}) <= 1
 
 
 def _contradicts(
@@ -408,11 +408,11 @@ def _contradicts(
     if explicit:
         return True  # "dropout does not reduce overfitting"
     # No explicit negation in the answer: a negated point ("does not need labels") is
-    # contradicted only by a full statement of it, in one sentence, without the negation.
+    # contradicted only by a full statement of it, in one clause, without the negation.
     return (
         phrase.negated
         and all(p is not None for p in window.positions)
-        and _one_sentence(tokens, window)
+        and _one_clause(tokens, window)
     )
 
 
@@ -456,14 +456,30 @@ def match_phrase(
         held = stance_of(index.stances, window.positions, phrase.stems, tokens)
         checkable = window.coverage >= CHECK_FROM
         if held is Stance.REPORTED:
-            continue  # "some people say X": neither credit nor a contradiction
+            # "Some people say X": neither credit nor a contradiction, unless the point is
+            # itself the denial of X ("a common misreading is that a small p-value means a
+            # large effect" states "a small p-value does not mean a large effect").
+            if phrase.negated and checkable:
+                frame = cue_tokens(index.stances, window.positions)
+                if _contradicts(tokens, phrase, window, frame):
+                    stated = window
+                    break
+            continue
+        denied = held in (Stance.DENIED, Stance.DISMISSED)
+        frame = cue_tokens(index.stances, window.positions) if denied else frozenset()
+        wrong = checkable and _contradicts(tokens, phrase, window, frame)
+        if denied and phrase.negated:
+            # The point is itself a denial ("attention weights are not faithful
+            # explanations"): rejecting the positive claim agrees with it.
+            if wrong:
+                stated = window
+                break
+            continue
         if held is Stance.DISMISSED:
             if checkable:
                 contradiction = contradiction or "dismissed"
                 bad = max(bad, window.coverage)
             continue
-        frame = cue_tokens(index.stances, window.positions) if held is Stance.DENIED else None
-        wrong = checkable and _contradicts(tokens, phrase, window, frame or frozenset())
         if held is Stance.DENIED:
             if checkable and not wrong:  # "it is not true that X"
                 contradiction = contradiction or "negated"

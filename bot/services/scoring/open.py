@@ -32,7 +32,6 @@ from bot.services.scoring.keypoints import (
 )
 from bot.services.scoring.reference import split_key_points
 from bot.services.scoring.shape import keyword_list, relevance, restates_prompt, vocabulary
-from bot.text import tokenize
 
 FULL_MARKS_AT = 0.85
 """Unmarked rubric: share of key-point credit that earns 100."""
@@ -44,6 +43,9 @@ CONTRADICTION_PENALTY = 0.5
 """Unmarked rubric: per contradicted point, in key points (half a point)."""
 CORE_SHARE = 0.7
 """Marked rubric: all core points asserted earn 70, supporting points the other 30."""
+CORE_ASSERTED = 0.8
+"""Marked rubric: a core point with this much credit counts as asserted (credit below 1 means
+some of its words are paraphrased away)."""
 MARKED_CONTRADICTION = 20.0
 """Marked rubric: score lost per contradicted point."""
 LIST_CAP = 50.0
@@ -106,7 +108,7 @@ class Assessment:
     @property
     def all_core_asserted(self) -> bool:
         core = self.core if self.marked else self.results
-        return bool(core) and all(r.credit >= 1.0 - 1e-9 for r in core)
+        return bool(core) and all(r.credit >= CORE_ASSERTED - 1e-9 for r in core)
 
 
 def asserted_misconceptions(
@@ -115,12 +117,13 @@ def asserted_misconceptions(
     """The misconceptions the answer asserts (fully stated, not denied or reported)."""
     if not misconceptions:
         return ()
-    demote = frozenset(t.stem for t in tokenize(prompt, max_tokens=200) if not t.grammar)
+    # Prompt words are not demoted here: in a wrong claim the subject is what makes it wrong
+    # ("a CRF predicts each tag independently" is true of the softmax it replaces).
     partners = prompt_partners(prompt)
     found: list[Misconception] = []
     for item in misconceptions:
         for statement in item.statements:
-            got = match_phrase(index, compile_phrase(statement, demote), partners)
+            got = match_phrase(index, compile_phrase(statement), partners)
             # A wrong claim must be stated in one clause: its words scattered over a correct
             # answer ("the probability of data ..., assuming the null is true") are not it.
             if (
@@ -168,9 +171,15 @@ def score_of(assessment: Assessment) -> float:
     if assessment.marked and assessment.core:
         core = assessment.core
         support = assessment.supporting
-        core_share = sum(r.credit for r in core) / len(core)
+        core_share = sum(min(1.0, r.credit / CORE_ASSERTED) for r in core) / len(core)
         support_share = sum(r.credit for r in support) / len(support) if support else 1.0
-        score = 100.0 * core_share * (CORE_SHARE + (1 - CORE_SHARE) * support_share)
+        if core_share >= 1.0 - 1e-9:
+            score = 100.0 * (CORE_SHARE + (1 - CORE_SHARE) * support_share)
+        else:
+            # Not correct without every core point; supporting points still count toward
+            # partial credit, on the same concave curve as an unmarked rubric.
+            blend = 0.75 * core_share + 0.25 * (support_share if support else 0.0)
+            score = (100.0 * CORE_SHARE - 1) * blend**UNMARKED_CURVE
         score -= MARKED_CONTRADICTION * len(assessment.contradicted)
         score = max(0.0, score) * assessment.prose
     else:
@@ -250,10 +259,10 @@ def feedback_for(assessment: Assessment, points: Sequence[KeyPoint]) -> str:
         parts.append("Explain in sentences: a list of keywords doesn't show how the ideas connect.")
     missed = [r for r in results if r.credit < 1.0 and not r.contradiction]
     if assessment.marked and assessment.core:
-        core_missed = [r.point.text for r in missed if r.point.core]
+        core_missed = [r.point.text for r in missed if r.point.core and r.credit < CORE_ASSERTED]
         support_missed = [r.point.text for r in missed if not r.point.core]
         if core_missed:
-            parts.append(f"Missing the core point(s): {_list(core_missed)}.")
+            parts.append(f"Missing or only partly stated core point(s): {_list(core_missed)}.")
         elif support_missed:
             parts.append(
                 f"You stated the core point(s); to make it stronger, add: "

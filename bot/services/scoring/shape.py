@@ -63,14 +63,14 @@ def _clausal(item: Sequence[Token]) -> bool:
 
 def bare_items(tokens: Sequence[Token]) -> frozenset[int]:
     """Token positions inside bare list items: a short item (`BARE_ITEM_WORDS`) with no
-    clause, in a sentence of three or more items of which at most a third hold a clause
+    clause, in a sentence of three or more items of which at most half hold a clause
     ("tokenization, embeddings, attention")."""
     out: set[int] = set()
     start = 0
     for sentence in _sentences(tokens):
         items = _items(sentence)
         clausal = [_clausal(item) for item in items]
-        if len(items) >= LIST_MIN_ITEMS and sum(clausal) <= len(items) / 3:
+        if len(items) >= LIST_MIN_ITEMS and sum(clausal) <= LIST_MAX_CLAUSAL * len(items):
             pos = start
             for item, has_clause in zip(items, clausal, strict=True):
                 if not has_clause and len(item) <= BARE_ITEM_WORDS:

@@ -8,8 +8,9 @@ this module says, for every token, in what stance the answer holds the clause ar
                 by one: "X? No, that is not the case", "X is a myth";
 ``DISMISSED``   in a segment that waves it away: "X is a waste of time", "X is irrelevant /
                 overrated / beside the point", or that reports it to reject it: "some people
-                bring up X, which is wrong", "a common misconception is that X";
-``REPORTED``    attributed to others without endorsement: "some people say X".
+                bring up X, which is wrong";
+``REPORTED``    attributed to others without endorsement: "some people say X", or listed as a
+                wrong claim: "a common misconception is that X".
 
 A sentence is cut into segments at contrast pivots ("but", "however", "actually", "in fact",
 "whereas", ...): "X is irrelevant, but Y matters" dismisses X, not Y. A pivot followed by a
@@ -67,7 +68,10 @@ _DISMISS = re.compile(
     r"(?:irrelevant|not relevant|overrated|over ?hyped|pointless|unimportant|not important"
     r"|nonsense|a buzzword|a distraction|a red herring|beside the point|just hype)"
     r"|(?:does|do|did) not (?:really )?matter"
-    r"|nothing to do with|beside the point|red herring"
+    r"|(?:is|are|was|were) (?:just |purely |only |mostly |largely )?(?:academic|theoretical|"
+    r"trivia|implementation trivia|overkill|a non ?issue|hype|buzzwords)"
+    r"|irrelevant in practice|not a real (?:issue|problem)|a non ?issue"
+    r"|not worth worrying about|nothing to do with|beside the point|red herring"
     r"|not worth (?:it|mentioning|bothering|the effort|discussing|considering|doing)"
     r"|can (?:safely )?be ignored|can safely ignore|(?:no ?one|nobody) (?:uses|cares)"
     r"|do not bother|(?:do not|never) worry about)\b"
@@ -85,8 +89,11 @@ _REPORT = re.compile(
 )
 _REJECTING_REPORT = re.compile(
     r"\b(?:(?:a |the )?(?:common |popular |widespread |frequent )?"
-    r"(?:misconception|myth|misunderstanding|fallacy)s?(?: is)?(?: that)?"
+    r"(?:misconception|myth|misunderstanding|fallacy|misreading|misinterpretation|pitfall|"
+    r"mistake)s?(?: is| are)?(?: that)?"
     r"|(?:wrongly|mistakenly|falsely|naively) (?:say|think|claim|believe|assume)s?"
+    r"|(?:misread|misreads|misinterpret|misinterprets|misinterpreted|confuse|confuses)"
+    r"(?: \w+){0,3}? (?:as|for|with)"
     r"|contrary to (?:popular belief|what))\b"
 )
 _REJECTION = re.compile(
@@ -200,9 +207,11 @@ def _sentence(
             continue
         mark(k, end, Stance.DISMISSED if rejecting else Stance.REPORTED, k, e)
     for m in _REJECTING_REPORT.finditer(text):
+        # "Common misreadings: that X; that Y": X and Y are not asserted, but neither are
+        # they dismissed as irrelevant (the answer is warning against them).
         k, e = word_at(m.start()), word_at(m.end() - 1)
         _, end = segment_range(k)
-        mark(k, end, Stance.DISMISSED, k, e)
+        mark(k, end, Stance.REPORTED, k, e)
     for m in _DENY_BEFORE.finditer(text):
         k, e = word_at(m.start()), word_at(m.end() - 1)
         _, end = segment_range(k)
@@ -219,6 +228,15 @@ def _sentence(
         if points_back(k):
             start = segment_range(start - 1)[0]
         mark(start, end, Stance.DISMISSED, k, e)
+
+
+_FRAME_WORDS = frozenset({"true", "case", "correct", "right", "wrong", "false", "so", "say"})
+
+
+def _distinctive(token: Token) -> bool:
+    """Whether a cue word says something of its own ("irrelevant"), unlike the frame words of
+    "it is not true that", which a key point may share by accident."""
+    return not (token.grammar or token.negation or token.word in _FRAME_WORDS)
 
 
 _RANK = {Stance.ASSERTED: 0, Stance.REPORTED: 1, Stance.DENIED: 2, Stance.DISMISSED: 3}
@@ -243,7 +261,11 @@ def stance_of(
         if s == Stance.ASSERTED:
             continue
         a, b = stances.cue[p], stances.cue_end[p]
-        if any(tokens[c].stem in phrase_stems for c in range(a, b + 1) if 0 <= c < len(tokens)):
+        if any(
+            tokens[c].stem in phrase_stems
+            for c in range(a, b + 1)
+            if 0 <= c < len(tokens) and _distinctive(tokens[c])
+        ):
             continue
         counts[s] = counts.get(s, 0) + 1
     # The clause is held in a stance when most of the matched words are (a window may reach
