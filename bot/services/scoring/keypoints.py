@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from functools import lru_cache
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -176,7 +177,9 @@ class Phrase:
         return frozenset(w.stem for w in self.words)
 
 
+@lru_cache(maxsize=16_384)
 def compile_phrase(text: str, demote: frozenset[str] = frozenset()) -> Phrase:
+    """A phrasing as weighted content-word stems (cached: the bank's phrasings recur)."""
     toks = tokenize(text, max_tokens=60)
     out: list[PWord] = []
     negated = False

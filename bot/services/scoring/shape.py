@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from bot.text import Token, tokenize
 from bot.text.normalize import MATCH_STOPWORDS
@@ -118,6 +119,11 @@ def restates_prompt(tokens: Sequence[Token], prompt: str) -> bool:
 
 def vocabulary(texts: Sequence[str]) -> frozenset[str]:
     """Content-word stems of the texts a question is graded against."""
+    return _vocabulary(tuple(texts))
+
+
+@lru_cache(maxsize=4096)
+def _vocabulary(texts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(
         t.stem
         for text in texts
