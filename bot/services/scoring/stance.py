@@ -64,7 +64,8 @@ _DENY_AFTER = re.compile(
 # memories must not leak").
 _DISMISS = re.compile(
     r"\b(?:(?:a |just a |only a )?waste of (?:time|effort|compute|money)"
-    r"|(?:is|are|was|were|be|been|seems?|sounds?|looks?|remains?|feels?)(?: \w+)?? "
+    r"|(?:is|are|was|were|be|been|seems?|sounds?|looks?|remains?|feels?|it|they|that|this|"
+    r"which)(?: \w+)?? "
     r"(?:irrelevant|not relevant|overrated|over ?hyped|pointless|unimportant|not important"
     r"|nonsense|a buzzword|a distraction|a red herring|beside the point|just hype)"
     r"|(?:does|do|did) not (?:really )?matter"
@@ -85,7 +86,11 @@ _REPORT = re.compile(
     r"|people (?:often |sometimes |usually |commonly |wrongly |mistakenly )?(?:say|think|claim|"
     r"believe|assume|argue|bring up|mention)"
     r"|(?:some|others) (?:say|claim|argue|think|believe)"
-    r"|it is (?:often |commonly |sometimes |widely )?(?:said|claimed|believed|assumed|argued))\b"
+    r"|it is (?:often |commonly |sometimes |widely )?(?:said|claimed|believed|assumed|argued)"
+    r"|(?:people|everyone|everybody) (?:talk|talks|go on|goes on) about"
+    r"|(?:is|are|get|gets|got) (?:often |commonly |frequently |always |usually )?"
+    r"(?:discussed|mentioned|brought up|talked about|cited|hyped)"
+    r"|(?:get|gets|got) (?:a lot of|lots of|much) (?:attention|hype|press))\b"
 )
 _REJECTING_REPORT = re.compile(
     r"\b(?:(?:a |the )?(?:common |popular |widespread |frequent )?"
@@ -98,7 +103,8 @@ _REJECTING_REPORT = re.compile(
 )
 _REJECTION = re.compile(
     r"\b(?:wrong|false|incorrect|mistaken|untrue|a myth|nonsense|not true|not the case|"
-    r"misleading|misguided|naive|overrated|irrelevant|waste of)\b"
+    r"misleading|misguided|naive|overrated|irrelevant|waste of|not matter|overkill|hype|"
+    r"buzzwords?|academic|trivia|non ?issue)\b"
 )
 _ENDORSE = re.compile(r"\b(?:and|which) (?:they|that|this|it) (?:is |are )?(?:right|correct)\b")
 
@@ -184,10 +190,9 @@ def _sentence(
         start, _ = segment_range(k)
         if seg_of[k] == 0:
             return False
-        nxt = words[start + 1] if start + 1 < len(words) else ""
-        if words[start] == "in":
-            nxt = words[start + 2] if start + 2 < len(words) else ""
-        return nxt in _ANAPHORS
+        first = start + (2 if words[start] == "in" else 1)
+        # "but that ...", "but honestly that ...": a pronoun among the next two words.
+        return any(w in _ANAPHORS for w in words[first : first + 2])
 
     def mark(a: int, b: int, what: Stance, at: int, until: int) -> None:
         for k in range(a, b):
