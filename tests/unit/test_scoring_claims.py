@@ -206,3 +206,27 @@ def test_order_reversed_around_before_is_a_contradiction() -> None:
 def test_grade_dict_lists_contradicted_points() -> None:
     g = grade(DROPOUT, "Dropout does not reduce overfitting.")
     assert g.as_dict()["contradicted"] == ["reduces overfitting"]
+
+
+def test_an_answer_to_another_question_is_incorrect_when_the_rubric_is_rich_enough() -> None:
+    question = _question(
+        model_answer=(
+            "A p-value is the probability, computed assuming the null hypothesis is true, of a "
+            "test statistic at least as extreme as the one observed. It is not the probability "
+            "that the null is true, it does not measure effect size, large samples make tiny "
+            "effects significant, a non-significant result is not proof of no effect, and "
+            "running many comparisons or p-hacking inflates false positives unless corrected, "
+            "for instance with Bonferroni or false discovery rate control across every test."
+        )
+    )
+    other = (
+        "Gradient boosting fits shallow decision trees one after another, each tree trained "
+        "on the residual errors of the ensemble so far, with a learning rate shrinking every "
+        "step; extreme p-values matter little here."
+    )
+    g = grade(question, other)
+    assert g.verdict is Verdict.INCORRECT, g
+    assert "different question" in g.feedback
+    # A one-line reference is too small to judge relevance by: no cap, only the key points.
+    thin = _question(model_answer="The probability of data this extreme under the null.")
+    assert "different question" not in grade(thin, other).feedback

@@ -25,6 +25,10 @@ LIST_MAX_CLAUSAL = 0.5
 """A list when at most this share of its items holds a clause."""
 BARE_ITEM_WORDS = 4
 RELEVANCE_MIN_WORDS = 4
+RELEVANCE_MIN_VOCAB = 40
+"""Relevance needs a reference of at least this many content words: a one-sentence model
+answer (the ASAG data's desired answers have 3-18) cannot tell an answer to another question
+from a differently worded answer to this one. Every question of the bank has 60 or more."""
 LIST_SHARE = 0.6
 LIST_BARE_SHARE = 0.75
 """Share of short clause-less lines from which a multi-line answer is a list."""
@@ -141,6 +145,6 @@ def relevance(tokens: Sequence[Token], vocab: frozenset[str]) -> float | None:
     itself, however briefly or wrongly, stay above about 0.45.
     """
     content = [t.stem for t in tokens if t.word not in MATCH_STOPWORDS and not t.negation]
-    if len(content) < RELEVANCE_MIN_WORDS or not vocab:
+    if len(content) < RELEVANCE_MIN_WORDS or len(vocab) < RELEVANCE_MIN_VOCAB:
         return None
     return sum(1 for s in content if s in vocab) / len(content)
