@@ -178,8 +178,10 @@ TARGETS = {
     "restated": 0.98,
     "off_topic": 0.98,
     "list": 0.98,
+    "reversed": 0.98,
+    "model": 1.0,
 }
-"""Lower bounds; `list` passes when not graded correct (<= 2% correct)."""
+"""Lower bounds; `list` and `reversed` pass when not graded correct (<= 2% correct)."""
 
 
 def quality() -> dict[str, float]:

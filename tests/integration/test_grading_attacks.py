@@ -1,9 +1,10 @@
 """Attacks as tests: every open, scenario and coding question of content/ resists gaming.
 
 For each question (`bot.bench.attacks`): every key point dismissed, every key point denied,
-the key phrases as a bare list, the prompt restated and another question's model answer of
-the same topic must never be graded correct, and all but the list must be incorrect; the
-model answer itself must be correct.
+the key phrases as a bare list, the prompt restated, another question's model answer of the
+same topic and the model answer with its comparisons reversed must never be graded correct,
+and the dismissed, denied, restated and off-topic ones must be incorrect; the model answer
+itself must be correct.
 
 Questions that cannot pass without their content being rewritten are listed, per family, in
 tests/data/grading/attack_allowlist.txt. The list can only shrink: the test fails when a
@@ -25,7 +26,7 @@ from bot.domain import Question
 from bot.services.scoring import grade
 
 ALLOWLIST = Path(__file__).resolve().parents[1] / "data" / "grading" / "attack_allowlist.txt"
-TESTED = ("dismissive", "negated", "list", "restated", "off_topic", "model")
+TESTED = ("dismissive", "negated", "list", "restated", "off_topic", "reversed", "model")
 
 
 def read_allowlist(path: Path = ALLOWLIST) -> set[tuple[str, str]]:

@@ -230,3 +230,30 @@ def test_an_answer_to_another_question_is_incorrect_when_the_rubric_is_rich_enou
     # A one-line reference is too small to judge relevance by: no cap, only the key points.
     thin = _question(model_answer="The probability of data this extreme under the null.")
     assert "different question" not in grade(thin, other).feedback
+
+
+def test_a_comparison_of_the_model_answer_reversed_keeps_the_answer_out_of_correct() -> None:
+    question = Question(
+        id="stem",
+        prompt="Compare stemming and lemmatization.",
+        kind=Kind.OPEN,
+        topic="nlp-basics",
+        level="junior",
+        model_answer=(
+            "Stemming strips suffixes with rules. Lemmatization returns the dictionary form. "
+            "Stemming is much faster than lemmatization, which needs a vocabulary lookup."
+        ),
+        key_points=(
+            KeyPoint("stemming strips suffixes with rules"),
+            KeyPoint("lemmatization returns the dictionary form"),
+        ),
+    )
+    right = (
+        "Stemming strips suffixes with rules and lemmatization returns the dictionary form; "
+        "stemming is much faster than lemmatization."
+    )
+    wrong = right.replace("much faster", "much slower")
+    assert grade(question, right).verdict is Verdict.CORRECT
+    g = grade(question, wrong)
+    assert g.verdict is not Verdict.CORRECT
+    assert "wrong way round" in g.feedback

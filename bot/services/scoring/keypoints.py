@@ -501,7 +501,11 @@ def match_phrase(
             stated = window
         break
     swap = _swapped(index, phrase, lists, windows, partners, width)
-    if swap and (stated is None or _overlaps(stated, swap[1])):
+    # As for negations: a correct statement elsewhere outweighs a swapped one only if it is
+    # about as complete (one that lacks the compared word does not).
+    if swap and (
+        stated is None or _overlaps(stated, swap[1]) or stated.coverage < swap[1].coverage - 0.2
+    ):
         return PhraseMatch(max(best, swap[1].coverage), f"swapped {swap[0]}")
     if stated is not None:
         found = [p for p in stated.positions if p is not None]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.domain import Grade, KeyPoint, Misconception, Question
 from bot.services.scoring._common import is_blank, make_grade, quote
@@ -32,6 +33,8 @@ from bot.services.scoring.keypoints import (
 )
 from bot.services.scoring.reference import split_key_points
 from bot.services.scoring.shape import keyword_list, relevance, restates_prompt, vocabulary
+from bot.text import tokenize
+from bot.text.normalize import MATCH_STOPWORDS
 
 FULL_MARKS_AT = 0.85
 """Unmarked rubric: share of key-point credit that earns 100."""
@@ -54,7 +57,12 @@ OFF_TOPIC_BELOW = 0.35
 """Relevance (`shape.relevance`) under which an answer is taken to answer another question."""
 OFF_TOPIC_CAP = 20.0
 MISCONCEPTION_CAP = 30.0
+REVERSED_CAP = 60.0
+"""A comparison of the model answer stated the other way round keeps the answer out of
+correct (more/less, faster/slower, before/after ...)."""
 MISCONCEPTION_COVER = 0.9
+REVERSED_COVER = 0.75
+MAX_REFERENCE = 6000
 """A misconception counts when (nearly) all its words are stated in one clause."""
 MIXED_CAP = 45.0
 
@@ -74,6 +82,8 @@ class Assessment:
     restated: bool = False
     misconceptions: tuple[Misconception, ...] = ()
     relevance: float | None = None
+    reversed_claims: tuple[str, ...] = ()
+    """Comparisons of the model answer that the answer states the other way round."""
 
     @property
     def off_topic(self) -> bool:
@@ -136,6 +146,68 @@ def asserted_misconceptions(
     return tuple(found)
 
 
+_COMPARATIVES = frozenset(
+    [
+        "more",
+        "less",
+        "fewer",
+        "faster",
+        "slower",
+        "higher",
+        "lower",
+        "larger",
+        "smaller",
+        "bigger",
+        "increase",
+        "increases",
+        "decrease",
+        "decreases",
+        "before",
+        "after",
+        "better",
+        "worse",
+        "cheaper",
+    ]
+)
+
+
+@lru_cache(maxsize=2048)
+def comparison_claims(reference: str) -> tuple[str, ...]:
+    """The clauses of a model answer that compare or order two things ("X is faster than Y",
+    "normalise before splitting"): implicit claims an answer must not reverse."""
+    clauses: dict[int, list[str]] = {}
+    for tok in tokenize(reference, max_tokens=1500):
+        clauses.setdefault(tok.clause, []).append(tok.word)
+    out: list[str] = []
+    for words in clauses.values():
+        content = [w for w in words if w not in MATCH_STOPWORDS and w not in _COMPARATIVES]
+        # Two things compared need a few words around the comparative ("after pretraining"
+        # alone is not a claim).
+        enough = len(content) >= 3 or (len(content) == 2 and "than" in words)
+        if enough and len(content) <= 14 and any(w in _COMPARATIVES for w in words):
+            out.append(" ".join(words))
+    return tuple(out)
+
+
+def reversed_comparisons(index: AnswerIndex, reference: str, prompt: str) -> tuple[str, ...]:
+    """Comparison clauses of `reference` that the answer states with the order reversed or
+    an opposite swapped in."""
+    claims = comparison_claims(reference[:MAX_REFERENCE])
+    if not claims:
+        return ()
+    demote = frozenset(t.stem for t in tokenize(prompt, max_tokens=200) if not t.grammar)
+    partners = prompt_partners(prompt)
+    found: list[str] = []
+    for claim in claims:
+        got = match_phrase(index, compile_phrase(claim, demote), partners)
+        contradiction = got.contradiction or ""
+        if got.coverage >= REVERSED_COVER and (
+            contradiction == "reversed" or contradiction.startswith("swapped")
+        ):
+            found.append(claim)
+    return tuple(found)
+
+
 def assess(
     points: Sequence[KeyPoint],
     answer: str,
@@ -163,6 +235,7 @@ def assess(
             index.tokens,
             vocabulary([prompt, *references, *(text for p in points for text in p.phrasings)]),
         ),
+        reversed_claims=reversed_comparisons(index, references[0], prompt) if references else (),
     )
 
 
@@ -191,6 +264,8 @@ def score_of(assessment: Assessment) -> float:
         score = min(score, RESTATED_CAP)
     if assessment.off_topic:
         score = min(score, OFF_TOPIC_CAP)
+    if assessment.reversed_claims:
+        score = min(score, REVERSED_CAP)
     if assessment.misconceptions:
         cap = MIXED_CAP if assessment.all_core_asserted else MISCONCEPTION_CAP
         score = min(score, cap)
@@ -228,6 +303,11 @@ def feedback_for(assessment: Assessment, points: Sequence[KeyPoint]) -> str:
     for wrong in assessment.misconceptions[:2]:
         fix = wrong.correction.rstrip(".")
         parts.append(f"Careful: {quote(wrong.claim)} is a misconception: {fix}.")
+    if assessment.reversed_claims and not assessment.contradicted:
+        parts.append(
+            "You have a comparison the wrong way round: a good answer says "
+            f"{quote(assessment.reversed_claims[0])}."
+        )
     if assessment.contradicted:
         first = assessment.contradicted[0]
         parts.append(
