@@ -257,3 +257,18 @@ def test_a_comparison_of_the_model_answer_reversed_keeps_the_answer_out_of_corre
     g = grade(question, wrong)
     assert g.verdict is not Verdict.CORRECT
     assert "wrong way round" in g.feedback
+
+
+def test_a_generic_short_variant_matches_only_as_the_whole_answer() -> None:
+    question = Question(
+        id="ckpt",
+        prompt="What is the technique that recomputes activations in the backward pass?",
+        kind=Kind.SHORT,
+        topic="training",
+        level="mid",
+        model_answer="Activation checkpointing.",
+        accepted=("activation checkpointing", "gradient checkpointing", "checkpointing"),
+    )
+    assert grade(question, "checkpointing").verdict is Verdict.CORRECT
+    assert grade(question, "It's activation checkpointing").verdict is Verdict.CORRECT
+    assert grade(question, "model checkpointing").verdict is not Verdict.CORRECT
