@@ -342,6 +342,8 @@ class PhraseMatch:
     """Whether the statement is only a bare item of a list ("tokenization, embeddings, ...")."""
     clauses: int = 0
     """How many clauses the stated words span."""
+    sentences: int = 0
+    """How many sentences the stated words span."""
 
 
 def _cues_at(
@@ -511,7 +513,8 @@ def match_phrase(
         found = [p for p in stated.positions if p is not None]
         listed = bool(found) and all(p in index.bare for p in found)
         clauses = len({tokens[p].clause for p in found})
-        return PhraseMatch(stated.coverage, listed=listed, clauses=clauses)
+        sentences = len({tokens[p].sentence for p in found})
+        return PhraseMatch(stated.coverage, listed=listed, clauses=clauses, sentences=sentences)
     if contradiction:
         return PhraseMatch(bad, contradiction)
     return PhraseMatch(0.0)

@@ -134,8 +134,9 @@ def asserted_misconceptions(
     for item in misconceptions:
         for statement in item.statements:
             got = match_phrase(index, compile_phrase(statement), partners)
-            # A wrong claim must be stated in one clause: its words scattered over a correct
-            # answer ("the probability of data ..., assuming the null is true") are not it.
+            # A wrong claim must be stated in one clause, nearly word for word: its words
+            # scattered over a correct answer ("the probability of data ..., assuming the
+            # null is true") are not it.
             if (
                 got.contradiction is None
                 and got.coverage >= MISCONCEPTION_COVER

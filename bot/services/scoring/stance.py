@@ -207,10 +207,11 @@ def _sentence(
     rejecting = bool(_REJECTION.search(text))
     for m in _REPORT.finditer(text):
         k, e = word_at(m.start()), word_at(m.end() - 1)
-        _, end = segment_range(k)
+        # The whole segment: "some people say X" and "X is often mentioned" alike.
+        start, end = segment_range(k)
         if endorsed:
             continue
-        mark(k, end, Stance.DISMISSED if rejecting else Stance.REPORTED, k, e)
+        mark(start, end, Stance.DISMISSED if rejecting else Stance.REPORTED, k, e)
     for m in _REJECTING_REPORT.finditer(text):
         # "Common misreadings: that X; that Y": X and Y are not asserted, but neither are
         # they dismissed as irrelevant (the answer is warning against them).
