@@ -30,7 +30,7 @@ RELEVANCE_MIN_VOCAB = 40
 answer (the ASAG data's desired answers have 3-18) cannot tell an answer to another question
 from a differently worded answer to this one. Every question of the bank has 60 or more."""
 LIST_SHARE = 0.6
-LIST_BARE_SHARE = 0.75
+LIST_BARE_SHARE = 0.6
 """Share of short clause-less lines from which a multi-line answer is a list."""
 RESTATED_SHARE = 0.85
 
