@@ -46,7 +46,7 @@ open, scenario, coding
 
     so one point of five gives 39 (partial) and three of five 80. ``prose`` falls from 1 to
     0.35 as the share of function words drops (a bag of keywords). Caps: a keyword list 50,
-    the prompt restated 10, an answer to another question (relevance below 0.35) 20, an
+    the prompt restated 10, an answer to another question (relevance below 0.4) 20, an
     asserted misconception 30 (45 with every core point asserted; the feedback corrects it).
 
 behavioral
