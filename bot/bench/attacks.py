@@ -12,9 +12,10 @@ Each family names a way of earning credit without stating the claims (issue 13):
 ``reversed``    the model answer with its comparisons turned around (more/less, faster/slower,
                 before/after ...); only built when the model answer has one to turn.
 
-`EXPECTED` says what each family may earn at most; `model` (the model answer itself) must be
-graded correct. The attack test (tests/integration/test_grading_attacks.py) and
-`prepbot bench grading` share these builders.
+`EXPECTED` says what each family may earn at most; `model` (the model answer itself) and
+``core_sentence`` (one sentence stating the core points, for questions whose key points are
+marked core or supporting) must be graded correct. The attack test
+(tests/integration/test_grading_attacks.py) and `prepbot bench grading` share these builders.
 """
 
 from __future__ import annotations
@@ -26,7 +27,16 @@ from bot.domain import KeyPoint, Kind, Question, Verdict
 
 OPEN_KINDS = (Kind.OPEN, Kind.SCENARIO, Kind.CODING)
 
-FAMILIES = ("dismissive", "negated", "list", "restated", "off_topic", "reversed", "model")
+FAMILIES = (
+    "dismissive",
+    "negated",
+    "list",
+    "restated",
+    "off_topic",
+    "reversed",
+    "model",
+    "core_sentence",
+)
 
 EXPECTED: dict[str, frozenset[Verdict]] = {
     "dismissive": frozenset({Verdict.INCORRECT}),
@@ -36,6 +46,7 @@ EXPECTED: dict[str, frozenset[Verdict]] = {
     "list": frozenset({Verdict.INCORRECT, Verdict.PARTIAL}),
     "reversed": frozenset({Verdict.INCORRECT, Verdict.PARTIAL}),
     "model": frozenset({Verdict.CORRECT}),
+    "core_sentence": frozenset({Verdict.CORRECT}),
 }
 """The verdicts each family may receive; anything else is a failed attack test."""
 
@@ -80,6 +91,14 @@ def bare_list(question: Question) -> str:
     return ", ".join(shortest_phrasing(p) for p in _points(question))
 
 
+def core_sentence(question: Question) -> str | None:
+    """One sentence stating every core point, or None for an unmarked rubric."""
+    core = [p for p in _points(question) if p.core]
+    if not core:
+        return None
+    return "In short: " + ", and ".join(p.text for p in core) + "."
+
+
 def restated(question: Question) -> str:
     return question.prompt
 
@@ -122,6 +141,9 @@ def attacks(question: Question, bank: Sequence[Question]) -> dict[str, str]:
     turned = reversed_answer(question)
     if turned is not None:
         out["reversed"] = turned
+    short = core_sentence(question)
+    if short is not None:
+        out["core_sentence"] = short
     return out
 
 

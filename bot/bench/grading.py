@@ -180,6 +180,7 @@ TARGETS = {
     "list": 0.98,
     "reversed": 0.98,
     "model": 1.0,
+    "core_sentence": 1.0,
 }
 """Lower bounds; `list` and `reversed` pass when not graded correct (<= 2% correct)."""
 

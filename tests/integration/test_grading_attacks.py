@@ -4,7 +4,8 @@ For each question (`bot.bench.attacks`): every key point dismissed, every key po
 the key phrases as a bare list, the prompt restated, another question's model answer of the
 same topic and the model answer with its comparisons reversed must never be graded correct,
 and the dismissed, denied, restated and off-topic ones must be incorrect; the model answer
-itself must be correct.
+itself, and for a question with core marks one sentence stating its core points, must be
+correct.
 
 Questions that cannot pass without their content being rewritten are listed, per family, in
 tests/data/grading/attack_allowlist.txt. The list can only shrink: the test fails when a
@@ -26,7 +27,16 @@ from bot.domain import Question
 from bot.services.scoring import grade
 
 ALLOWLIST = Path(__file__).resolve().parents[1] / "data" / "grading" / "attack_allowlist.txt"
-TESTED = ("dismissive", "negated", "list", "restated", "off_topic", "reversed", "model")
+TESTED = (
+    "dismissive",
+    "negated",
+    "list",
+    "restated",
+    "off_topic",
+    "reversed",
+    "model",
+    "core_sentence",
+)
 
 
 def read_allowlist(path: Path = ALLOWLIST) -> set[tuple[str, str]]:
