@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.content.loader import load_packs
+from bot.content.quality import rubric_report
 from bot.content.topics import TOPICS
 from bot.domain import LEVELS, Kind, Question
 from bot.storage.codec import question_to_dict
@@ -67,6 +68,7 @@ def cmd_content_validate(args: argparse.Namespace) -> int:
     result = load_packs(path)
     for problem in result.problems:
         print(problem)
+    print(rubric_report(result.questions))
     if result.problems:
         print(f"{len(result.problems)} problem(s) found.", file=sys.stderr)
         return 1

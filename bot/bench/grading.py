@@ -1,4 +1,13 @@
-"""Grading throughput: answers graded per second for each kind, on synthetic questions.
+"""Grading quality and throughput.
+
+Quality, over the shipped bank (content/): agreement with the human-graded answers of
+tests/data/grading/human.jsonl on its dev and test splits (Spearman and band agreement), and
+the pass rate of each attack family (`bot.bench.attacks`) over every open, scenario and
+coding question. Targets (issue 13): test Spearman >= 0.85 and band agreement >= 85%;
+dismissive, negated, restated and off-topic attacks incorrect on >= 98% of questions; keyword
+lists correct on <= 2%.
+
+Throughput: answers graded per second for each kind, on synthetic questions.
 
 Each kind is timed on a fixed mix of answers (strong, partial, wrong, keyword list, typo,
 empty, and for open kinds one hostile 12,000-character answer). Two baselines are measured
@@ -6,8 +15,9 @@ in the same run so the figures can be compared across machines: one `rapidfuzz.f
 call on two short strings, and `bot.text.normalise_phrase` on a short answer. The ratio
 column says how many baseline operations one grading costs.
 
-Usage: ``prepbot bench grading [--seconds S]``. The last line printed is one JSON object of
-answers per second per kind, plus the baselines and the ratios.
+Usage: ``prepbot bench grading [--seconds S] [--no-quality]``. The last line printed is one
+JSON object: the agreement and attack figures, answers per second per kind, the baselines and
+the ratios.
 """
 
 from __future__ import annotations
@@ -160,17 +170,65 @@ def run(seconds: float = 0.5) -> dict[str, float]:
     return results
 
 
+TARGETS = {
+    "test_spearman": 0.85,
+    "test_band_accuracy": 0.85,
+    "dismissive": 0.98,
+    "negated": 0.98,
+    "restated": 0.98,
+    "off_topic": 0.98,
+    "list": 0.98,
+    "reversed": 0.98,
+    "model": 1.0,
+    "core_sentence": 1.0,
+}
+"""Lower bounds; `list` and `reversed` pass when not graded correct (<= 2% correct)."""
+
+
+def quality() -> dict[str, float]:
+    """Agreement with people and attack pass rates over the shipped bank."""
+    from bot.bench.agreement import attack_rates, human_agreement, load_human
+    from bot.config import PROJECT_ROOT
+    from bot.content.loader import load_packs
+
+    bank = load_packs(PROJECT_ROOT / "content").questions
+    out: dict[str, float] = {}
+    rows = load_human()
+    print("Agreement with the human-graded set (tests/data/grading/human.jsonl)")
+    print(f"{'split':<6} {'n':>4} {'Spearman':>9} {'band agreement':>15}")
+    for split in ("dev", "test"):
+        got = human_agreement(rows, bank, split)
+        out[f"{split}_n"] = got.n
+        out[f"{split}_spearman"] = round(got.spearman, 3)
+        out[f"{split}_band_accuracy"] = round(got.band_accuracy, 3)
+        print(f"{split:<6} {got.n:>4} {got.spearman:>9.3f} {got.band_accuracy:>15.1%}")
+    print()
+    print("Attacks over every open, scenario and coding question (pass = allowed verdict)")
+    print(f"{'family':<12} {'passed':>7} {'of':>5} {'rate':>7} {'target':>7}")
+    for family, (passed, total) in attack_rates(bank).items():
+        rate = passed / total if total else float("nan")
+        out[f"attack_{family}"] = round(rate, 3)
+        target = TARGETS.get(family)
+        shown = f"{target:.0%}" if target else "-"
+        print(f"{family:<12} {passed:>7} {total:>5} {rate:>7.1%} {shown:>7}")
+    print()
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="prepbot bench grading", description=__doc__)
     parser.add_argument("--seconds", type=float, default=0.5, help="time per measurement")
+    parser.add_argument(
+        "--no-quality", action="store_true", help="throughput only (skip agreement and attacks)"
+    )
     args = parser.parse_args(argv)
+    out: dict[str, float] = {} if args.no_quality else quality()
     results = run(args.seconds)
     base_ratio = results["baseline_ratio"]
     base_norm = results["baseline_normalise"]
     print("Grading throughput (answers per second; ratio = baseline operations per answer)")
     print(f"{'kind':<12} {'answers/s':>12} {'x fuzz.ratio':>13} {'x normalise':>12}")
     print("-" * 52)
-    out: dict[str, float] = {}
     for kind in ("choice", "short", "open", "scenario", "coding", "behavioral"):
         rate = results[kind]
         out[kind] = round(rate, 1)

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
 from bot.content.duplicates import NEAR_DUPLICATE_RATIO, same_question
+from bot.content.quality import question_findings
 from bot.content.schema import PackSpec
 from bot.domain import Question
 
@@ -94,7 +95,13 @@ def parse_pack(
                 field = ".".join(str(part) for part in loc[2:]) or None
             problems.append(Problem(file, qid, field, _describe(error)))
         return [], problems
-    return [q.to_domain(pack.topic, community_id) for q in pack.questions], []
+    questions = [q.to_domain(pack.topic, community_id) for q in pack.questions]
+    problems = [
+        Problem(file, f.question_id, f.field, f.message)
+        for question in questions
+        for f in question_findings(question)
+    ]
+    return questions, problems
 
 
 def _normalise_prompt(prompt: str) -> str:

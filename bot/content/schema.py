@@ -26,7 +26,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.content.topics import TOPICS
-from bot.domain import Choice, FollowUp, FollowUpTrigger, KeyPoint, Kind, Question, StarRubric
+from bot.domain import (
+    Choice,
+    FollowUp,
+    FollowUpTrigger,
+    KeyPoint,
+    Kind,
+    Misconception,
+    Question,
+    StarRubric,
+)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_PROMPT = 2000
@@ -42,6 +51,9 @@ class _Strict(BaseModel):
 class KeyPointSpec(_Strict):
     text: str = Field(min_length=2, max_length=300)
     synonyms: list[str] = Field(default_factory=list)
+    core: bool | None = None
+    """True: an answer must assert it to be correct; False: supporting. Unset: unmarked."""
+    claim: str | None = Field(default=None, min_length=5, max_length=300)
 
     @field_validator("synonyms")
     @classmethod
@@ -49,6 +61,20 @@ class KeyPointSpec(_Strict):
         cleaned = [s.strip() for s in value]
         if any(not s for s in cleaned):
             raise ValueError("synonyms must not contain empty strings")
+        return cleaned
+
+
+class MisconceptionSpec(_Strict):
+    claim: str = Field(min_length=5, max_length=300)
+    phrasings: list[str] = Field(default_factory=list)
+    correction: str = Field(min_length=5, max_length=400)
+
+    @field_validator("phrasings")
+    @classmethod
+    def _non_empty_phrasings(cls, value: list[str]) -> list[str]:
+        cleaned = [s.strip() for s in value]
+        if any(not s for s in cleaned):
+            raise ValueError("phrasings must not contain empty strings")
         return cleaned
 
 
@@ -112,6 +138,7 @@ class QuestionSpec(_Strict):
     accepted: list[str] = Field(default_factory=list)
     key_points: list[KeyPointSpec] = Field(default_factory=list)
     rubrics: dict[LevelName, list[KeyPointSpec]] = Field(default_factory=dict)
+    misconceptions: list[MisconceptionSpec] = Field(default_factory=list)
     star: StarSpec | None = None
     reference_solution: str | None = Field(default=None, max_length=MAX_TEXT)
     follow_ups: list[FollowUpSpec] = Field(default_factory=list, max_length=5)
@@ -155,6 +182,17 @@ class QuestionSpec(_Strict):
             self.key_points or self.rubrics
         ):
             raise ValueError("key_points: an open question needs key points to grade against")
+        if self.misconceptions and kind not in (Kind.OPEN, Kind.SCENARIO, Kind.CODING):
+            raise ValueError("misconceptions: only open, scenario and coding questions have them")
+        for name, rubric in [("key_points", self.key_points), *self.rubrics.items()]:
+            marks = {p.core for p in rubric}
+            if None in marks and len(marks) > 1:
+                raise ValueError(
+                    f"{'rubrics.' if name != 'key_points' else ''}{name}: mark every point "
+                    "core: true or core: false, or none of them"
+                )
+            if marks == {False}:
+                raise ValueError(f"{name}: at least one key point must be core")
         if kind is Kind.CODING and not self.reference_solution:
             raise ValueError("reference_solution: a coding question needs a reference solution")
         if kind is Kind.BEHAVIORAL and self.star is None:
@@ -184,7 +222,7 @@ class QuestionSpec(_Strict):
 
     def to_domain(self, topic: str, community_id: int | None = None) -> Question:
         def points(specs: list[KeyPointSpec]) -> tuple[KeyPoint, ...]:
-            return tuple(KeyPoint(p.text, tuple(p.synonyms)) for p in specs)
+            return tuple(KeyPoint(p.text, tuple(p.synonyms), p.core, p.claim) for p in specs)
 
         answer = (self.answer or "").casefold()
         return Question(
@@ -203,6 +241,10 @@ class QuestionSpec(_Strict):
             accepted=tuple(self.accepted),
             key_points=points(self.key_points),
             rubrics={level: points(specs) for level, specs in self.rubrics.items()},
+            misconceptions=tuple(
+                Misconception(m.claim, tuple(m.phrasings), m.correction)
+                for m in self.misconceptions
+            ),
             star=(
                 StarRubric(
                     self.star.situation,

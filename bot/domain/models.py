@@ -43,14 +43,36 @@ class Verdict(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class KeyPoint:
-    """One idea a good answer states, with other ways of saying it."""
+    """One claim a good answer asserts, with other ways of stating it.
+
+    `core` says whether an answer must assert the claim to be correct (True) or whether it
+    only raises the score (False, a supporting point). None means the author has not marked
+    it: a rubric whose points are all unmarked is graded by the share of points asserted
+    (see `bot.services.scoring`). `claim` is an optional one-line wording of the claim for
+    feedback and authors; matching uses `text` and `synonyms`.
+    """
 
     text: str
     synonyms: tuple[str, ...] = ()
+    core: bool | None = None
+    claim: str | None = None
 
     @property
     def phrasings(self) -> tuple[str, ...]:
         return (self.text, *self.synonyms)
+
+
+@dataclass(frozen=True, slots=True)
+class Misconception:
+    """A wrong claim candidates actually make, the ways they state it, and its correction."""
+
+    claim: str
+    phrasings: tuple[str, ...] = ()
+    correction: str = ""
+
+    @property
+    def statements(self) -> tuple[str, ...]:
+        return (self.claim, *self.phrasings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +138,7 @@ class Question:
     accepted: tuple[str, ...] = ()
     key_points: tuple[KeyPoint, ...] = ()
     rubrics: dict[str, tuple[KeyPoint, ...]] = field(default_factory=dict)
+    misconceptions: tuple[Misconception, ...] = ()
     star: StarRubric | None = None
     reference_solution: str | None = None
     follow_ups: tuple[FollowUp, ...] = ()
@@ -150,6 +173,8 @@ class Grade:
     covered: tuple[str, ...] = ()
     missed: tuple[str, ...] = ()
     feedback: str = ""
+    contradicted: tuple[str, ...] = ()
+    """Key points the answer denied, dismissed or reversed (never also in `covered`)."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -157,6 +182,7 @@ class Grade:
             "verdict": self.verdict.value,
             "covered": list(self.covered),
             "missed": list(self.missed),
+            "contradicted": list(self.contradicted),
             "feedback": self.feedback,
         }
 

@@ -167,6 +167,8 @@ def grade_reply(
         fields.append(Field("Covered", _clip("; ".join(result.covered))))
     if result.missed:
         fields.append(Field("Missed", _clip("; ".join(result.missed))))
+    if result.contradicted:
+        fields.append(Field("Stated wrongly", _clip("; ".join(result.contradicted))))
     correct = question.correct_choice
     if question.kind is Kind.CHOICE and correct is not None:
         fields.append(Field("Answer", correct.text))

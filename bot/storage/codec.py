@@ -6,11 +6,37 @@ import hashlib
 import json
 from typing import Any
 
-from bot.domain import Choice, FollowUp, FollowUpTrigger, KeyPoint, Kind, Question, StarRubric
+from bot.domain import (
+    Choice,
+    FollowUp,
+    FollowUpTrigger,
+    KeyPoint,
+    Kind,
+    Misconception,
+    Question,
+    StarRubric,
+)
 
 
 def _points(points: tuple[KeyPoint, ...]) -> list[dict[str, Any]]:
-    return [{"text": p.text, "synonyms": list(p.synonyms)} for p in points]
+    out: list[dict[str, Any]] = []
+    for p in points:
+        item: dict[str, Any] = {"text": p.text, "synonyms": list(p.synonyms)}
+        # Only written when set, so the JSON (and its content hash) of a question that
+        # predates core marks and claims is unchanged.
+        if p.core is not None:
+            item["core"] = p.core
+        if p.claim:
+            item["claim"] = p.claim
+        out.append(item)
+    return out
+
+
+def _misconceptions(items: tuple[Misconception, ...]) -> list[dict[str, Any]]:
+    return [
+        {"claim": m.claim, "phrasings": list(m.phrasings), "correction": m.correction}
+        for m in items
+    ]
 
 
 def _follow_ups(question: Question) -> list[dict[str, Any]]:
@@ -53,6 +79,11 @@ def _question_dict(question: Question) -> dict[str, Any]:
         "accepted": list(question.accepted),
         "key_points": _points(question.key_points),
         "rubrics": {level: _points(points) for level, points in question.rubrics.items()},
+        **(
+            {"misconceptions": _misconceptions(question.misconceptions)}
+            if question.misconceptions
+            else {}
+        ),
         "star": (
             {
                 "situation": question.star.situation,
@@ -73,7 +104,15 @@ def _question_dict(question: Question) -> dict[str, Any]:
 
 def question_from_dict(data: dict[str, Any], community_id: int | None = None) -> Question:
     def points(raw: list[dict[str, Any]]) -> tuple[KeyPoint, ...]:
-        return tuple(KeyPoint(p["text"], tuple(p.get("synonyms", ()))) for p in raw)
+        return tuple(
+            KeyPoint(
+                p["text"],
+                tuple(p.get("synonyms", ())),
+                core=p.get("core"),
+                claim=p.get("claim"),
+            )
+            for p in raw
+        )
 
     star = data.get("star")
     return Question(
@@ -93,6 +132,10 @@ def question_from_dict(data: dict[str, Any], community_id: int | None = None) ->
         accepted=tuple(data.get("accepted", ())),
         key_points=points(data.get("key_points", [])),
         rubrics={level: points(raw) for level, raw in data.get("rubrics", {}).items()},
+        misconceptions=tuple(
+            Misconception(m["claim"], tuple(m.get("phrasings", ())), m.get("correction", ""))
+            for m in data.get("misconceptions", ())
+        ),
         star=(
             StarRubric(
                 star["situation"],

@@ -142,3 +142,15 @@ def test_parse_filters_in_any_order():
     assert (filters.topic, filters.level, filters.kind) == ("llms", "senior", "open")
     with pytest.raises(FilterError):
         parse_filters(["quantum-chemistry"])
+
+
+async def test_a_point_stated_wrongly_is_shown_as_such_and_not_as_covered(fake_core):
+    await fake_core.quiz.ask(alice(), ["open"])
+    graded = await fake_core.quiz.answer(
+        alice(),
+        "Stemming chops off word endings with rules. Lemmatization does not return the "
+        "dictionary form.",
+    )
+    fields = {f.name: f.value for f in graded.fields}
+    assert "lemmatization returns the dictionary form" in fields["Stated wrongly"]
+    assert "lemmatization returns the dictionary form" not in fields.get("Covered", "")

@@ -246,9 +246,8 @@ def test_open_paraphrase_with_inflection_and_word_order() -> None:
 
 
 def test_open_partial_answer_is_partial_and_names_missed_points() -> None:
-    g = grade(
-        DROPOUT, "Dropout randomly drops neurons during training, which prevents overfitting."
-    )
+    # One point of five: relevant but thin (two points already read as a concise answer).
+    g = grade(DROPOUT, "Dropout randomly drops neurons during training.")
     assert g.verdict is Verdict.PARTIAL, g
     assert "co-adaptation" in g.feedback or "inference" in g.feedback
     assert "turned off at inference" in g.missed

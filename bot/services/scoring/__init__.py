@@ -27,24 +27,27 @@ short
 
 open, scenario, coding
     Key points come from ``question.key_points_for(level)`` (or, when a question has none,
-    are cut from its model answer). Each phrasing of a point (text and synonyms) is reduced to
-    weighted content-word stems (words of the prompt weigh 0.25, generic words such as "model"
-    0.5, others 1) and searched for in a window of the answer, tolerant of word order,
-    inflection (Snowball stems), typos (Levenshtein 1-2 per word, same first letter) and
-    direction synonyms (reduce ~ lower ~ decrease) (`keypoints`). A point's coverage ``c``
-    is its best phrasing's matched weight share; credit is 0 below 0.3, 1 from 0.75, linear
-    between. A point stated wrongly in the best window (negated: "does not", "never",
-    "isn't", "rather than", with diminishing verbs counted so "does not overfit" agrees with
-    "reduces overfitting"; a comparison reversed around "than"; or an opposite term swapped
-    in: increase/decrease, encoder/decoder, or the two things the prompt contrasts) earns no
-    credit and costs 0.5::
+    are cut from its model answer). Each phrasing of a point is reduced to weighted
+    content-word stems (prompt words 0.25, generic words 0.5, others 1) and searched for in a
+    window of the answer, tolerant of word order, inflection, typos and direction synonyms
+    (`keypoints`). A point counts only where the answer asserts it (`stance`): a window that
+    is negated, denied ("it is not true that ..."), dismissed ("... is a waste of time"),
+    reported ("some people say ..."), reversed around than/before/after or has an opposite
+    swapped in is a contradiction or earns nothing. Credit per point is 0 below coverage 0.3,
+    1 from 0.75, linear between, halved for a bare list item (`shape`).
 
-        raw   = max(0, (sum(credit) - 0.5 * contradicted) / n_points) * prose
-        score = 100 * min(1, raw / 0.85)
+    With core/supporting marks: every core point asserted (credit >= 0.8) scores
+    ``70 + 30 * supporting share``; otherwise at most 69, on the curve below over
+    ``0.75 * core share + 0.25 * supporting share``; 20 off per contradicted point. Without
+    marks::
 
-    so 3 of 5 points fully stated gives 70 (correct). ``prose`` is 1 for ordinary sentences and
-    falls to 0.35 as the share of function words drops to 0 (a bare list of keywords), so
-    stuffing cannot score like an explanation. An answer matching no point scores 0.
+        share = max(0, (sum(credit) - 0.5 * contradicted) / n_points)
+        score = 100 * min(1, share / 0.85) ** 0.65 * prose
+
+    so one point of five gives 39 (partial) and three of five 80. ``prose`` falls from 1 to
+    0.35 as the share of function words drops (a bag of keywords). Caps: a keyword list 50,
+    the prompt restated 10, an answer to another question (relevance below 0.4) 20, an
+    asserted misconception 30 (45 with every core point asserted; the feedback corrects it).
 
 behavioral
     STAR: situation, task, action and result are detected by cue phrases ("when I was",

@@ -27,6 +27,7 @@ def make_grade(
     feedback: str,
     covered: tuple[str, ...] = (),
     missed: tuple[str, ...] = (),
+    contradicted: tuple[str, ...] = (),
 ) -> Grade:
     final = clamp_score(score)
     return Grade(
@@ -35,6 +36,7 @@ def make_grade(
         covered=covered,
         missed=missed,
         feedback=one_line(feedback),
+        contradicted=contradicted,
     )
 
 

@@ -126,7 +126,7 @@ def grade_behavioral(question: Question, answer: str, level: str | None = None) 
     points = question.key_points_for(level)
     if points:
         assessment = assess(points, answer, question.prompt)
-        score = 0.75 * score + 25.0 * min(1.0, assessment.raw / 0.85)
+        score = 0.75 * score + 25.0 * min(1.0, assessment.raw / 0.85) * assessment.prose
         covered += assessment.covered
         missed += assessment.missed
     if score == 0:

@@ -24,11 +24,14 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.domain import KeyPoint
+from bot.services.scoring.shape import bare_items
+from bot.services.scoring.stance import Stance, Stances, analyse, cue_tokens, stance_of
 from bot.text import DIMINISHERS, Token, fold, stem, tokenize
 from bot.text.normalize import MATCH_STOPWORDS
 
@@ -43,6 +46,8 @@ CHECK_FROM = 0.5
 DEMOTED = 0.25
 """Weight of a phrase word that also occurs in the prompt."""
 NEGATION_SCOPE = 4
+LISTED_CREDIT = 0.5
+"""Share of a point's credit earned when it is only named as a bare list item."""
 MAX_POSITIONS = 40
 """Occurrences of one word considered (keeps hostile repetitive answers cheap)."""
 
@@ -158,19 +163,29 @@ class Phrase:
     cues: int
     """Negations plus diminishing verbs ("reduces", "prevents") in the phrase."""
     than: int | None
-    """Index into `words` of the first word after "than", when the phrase compares."""
+    """Index into `words` of the first word after the pivot, when the phrase relates two
+    things in order: "X faster than Y", "X before Y"."""
+    pivot: str = "than"
+    """The word the order is read around ("than", "before" or "after")."""
 
     @property
     def total(self) -> float:
         return sum(w.weight for w in self.words)
 
+    @property
+    def stems(self) -> frozenset[str]:
+        return frozenset(w.stem for w in self.words)
 
+
+@lru_cache(maxsize=16_384)
 def compile_phrase(text: str, demote: frozenset[str] = frozenset()) -> Phrase:
+    """A phrasing as weighted content-word stems (cached: the bank's phrasings recur)."""
     toks = tokenize(text, max_tokens=60)
     out: list[PWord] = []
     negated = False
     cues = 0
     than: int | None = None
+    pivot = "than"
     for i, tok in enumerate(toks):
         if tok.negation:
             if tok.word == "not" and i + 1 < len(toks) and toks[i + 1].word in ("only", "just"):
@@ -181,8 +196,11 @@ def compile_phrase(text: str, demote: frozenset[str] = frozenset()) -> Phrase:
         if tok.diminisher:
             cues += 1
         if tok.word == "than":
-            than = len(out)
+            than, pivot = len(out), "than"
             continue
+        if tok.word in ("before", "after") and than is None:
+            # Kept as a word (it swaps with its opposite); the order is read around it.
+            than, pivot = len(out) + 1, tok.word
         if tok.word in MATCH_STOPWORDS:
             continue
         weight = 1.0
@@ -195,7 +213,7 @@ def compile_phrase(text: str, demote: frozenset[str] = frozenset()) -> Phrase:
         out = [PWord(t.word, t.stem, 1.0) for t in toks if not t.negation]
     if than is not None and not (0 < than < len(out)):
         than = None
-    return Phrase(text, tuple(out), negated, cues, than)
+    return Phrase(text, tuple(out), negated, cues, than, pivot)
 
 
 def _typo_budget(word: str) -> int:
@@ -219,6 +237,9 @@ class AnswerIndex:
     by_stem: dict[str, list[int]] = field(default_factory=dict)
     by_word: dict[str, list[int]] = field(default_factory=dict)
     vocab: list[str] = field(default_factory=list)
+    stances: Stances = field(default_factory=lambda: Stances((), (), ()))
+    bare: frozenset[int] = frozenset()
+    """Positions inside bare list items (`shape.bare_items`)."""
     _cache: dict[tuple[str, str], tuple[list[int], list[float]]] = field(default_factory=dict)
 
     @classmethod
@@ -230,6 +251,8 @@ class AnswerIndex:
             index.by_stem.setdefault(tok.stem, []).append(i)
             index.by_word.setdefault(tok.word, []).append(i)
         index.vocab = list(index.by_word)
+        index.stances = analyse(index.tokens)
+        index.bare = bare_items(index.tokens)
         return index
 
     def occurrences(self, word: str, stem_: str) -> tuple[list[int], list[float]]:
@@ -313,11 +336,21 @@ def _windows(
 class PhraseMatch:
     coverage: float
     contradiction: str | None = None
-    """Why the best window contradicts the phrase: "negated", "swapped X/Y", "reversed"."""
+    """Why the best window contradicts the phrase: "negated", "dismissed", "swapped X/Y",
+    "reversed"."""
+    listed: bool = False
+    """Whether the statement is only a bare item of a list ("tokenization, embeddings, ...")."""
+    clauses: int = 0
+    """How many clauses the stated words span."""
+    sentences: int = 0
+    """How many sentences the stated words span."""
 
 
 def _cues_at(
-    tokens: list[Token], positions: Iterable[int | None], verb_cues: int = 0
+    tokens: list[Token],
+    positions: Iterable[int | None],
+    verb_cues: int = 0,
+    ignore: frozenset[int] = frozenset(),
 ) -> tuple[int, int]:
     """(explicit negations, polarity cues) whose scope reaches a matched word.
 
@@ -335,7 +368,9 @@ def _cues_at(
         clause = tokens[p].clause
         for c in range(max(0, p - NEGATION_SCOPE), p):
             tok = tokens[c]
-            if c in seen or tok.clause != clause or not (tok.negation or tok.diminisher):
+            if c in seen or c in ignore or tok.clause != clause:
+                continue
+            if not (tok.negation or tok.diminisher):
                 continue
             nxt = tokens[c + 1].word if c + 1 < len(tokens) else ""
             if tok.word == "not" and nxt in ("only", "just", "necessarily"):
@@ -363,23 +398,26 @@ def _cues_at(
     return explicit, len(seen) + borrowed
 
 
-def _one_sentence(tokens: list[Token], window: Window) -> bool:
-    return len({tokens[p].sentence for p in window.positions if p is not None}) <= 1
+def _one_clause(tokens: list[Token], window: Window) -> bool:
+    return len({tokens[p].clause for p in window.positions if p is not None}) <= 1
 
 
-def _contradicts(tokens: list[Token], phrase: Phrase, window: Window) -> bool:
-    """Whether the window states the phrase with the opposite polarity."""
-    explicit, total = _cues_at(tokens, window.positions, phrase.cues - phrase.negated)
+def _contradicts(
+    tokens: list[Token], phrase: Phrase, window: Window, ignore: frozenset[int] = frozenset()
+) -> bool:
+    """Whether the window states the phrase with the opposite polarity (`ignore`: positions
+    of a denial frame, read separately)."""
+    explicit, total = _cues_at(tokens, window.positions, phrase.cues - phrase.negated, ignore)
     if total % 2 == phrase.cues % 2:
         return False
     if explicit:
         return True  # "dropout does not reduce overfitting"
     # No explicit negation in the answer: a negated point ("does not need labels") is
-    # contradicted only by a full statement of it, in one sentence, without the negation.
+    # contradicted only by a full statement of it, in one clause, without the negation.
     return (
         phrase.negated
         and all(p is not None for p in window.positions)
-        and _one_sentence(tokens, window)
+        and _one_clause(tokens, window)
     )
 
 
@@ -387,7 +425,7 @@ def _reversed_than(index: AnswerIndex, phrase: Phrase, window: Window) -> bool:
     if phrase.than is None:
         return False
     lo, hi = window.span
-    thans = [i for i in range(max(lo, 0), hi + 1) if index.tokens[i].word == "than"]
+    thans = [i for i in range(max(lo, 0), hi + 1) if index.tokens[i].word == phrase.pivot]
     for t in thans:
         left = window.positions[: phrase.than]
         right = window.positions[phrase.than :]
@@ -419,30 +457,67 @@ def match_phrase(
     stated: Window | None = None
     contradiction: str | None = None
     bad = 0.0
-    if best >= CHECK_FROM:
-        for window in windows[:8]:
-            if window.coverage < CHECK_FROM:
+    for window in windows[:8]:
+        held = stance_of(index.stances, window.positions, phrase.stems, tokens)
+        checkable = window.coverage >= CHECK_FROM
+        if held is Stance.REPORTED:
+            # "Some people say X": neither credit nor a contradiction, unless the point is
+            # itself the denial of X ("a common misreading is that a small p-value means a
+            # large effect" states "a small p-value does not mean a large effect").
+            if phrase.negated and checkable:
+                frame = cue_tokens(index.stances, window.positions)
+                if _contradicts(tokens, phrase, window, frame):
+                    stated = window
+                    break
+            continue
+        denied = held in (Stance.DENIED, Stance.DISMISSED)
+        frame = cue_tokens(index.stances, window.positions) if denied else frozenset()
+        wrong = checkable and _contradicts(tokens, phrase, window, frame)
+        if denied and phrase.negated:
+            # The point is itself a denial ("attention weights are not faithful
+            # explanations"): rejecting the positive claim agrees with it.
+            if wrong:
+                stated = window
                 break
-            if _contradicts(tokens, phrase, window):
+            continue
+        if held is Stance.DISMISSED:
+            if checkable:
+                contradiction = contradiction or "dismissed"
+                bad = max(bad, window.coverage)
+            continue
+        if held is Stance.DENIED:
+            if checkable and not wrong:  # "it is not true that X"
                 contradiction = contradiction or "negated"
                 bad = max(bad, window.coverage)
-                continue
-            if _reversed_than(index, phrase, window):
-                contradiction = contradiction or "reversed"
-                bad = max(bad, window.coverage)
-                continue
-            # A correct statement elsewhere only outweighs a wrong one if it is as complete.
-            if contradiction is None or window.coverage >= max(COVER, bad - 0.1):
-                stated = window
-            break
+            continue  # denying a wrong statement of it asserts nothing either
+        if wrong:
+            contradiction = contradiction or "negated"
+            bad = max(bad, window.coverage)
+            continue
+        if checkable and _reversed_than(index, phrase, window):
+            contradiction = contradiction or "reversed"
+            bad = max(bad, window.coverage)
+            continue
+        # A correct statement elsewhere only outweighs a wrong one if it is as complete.
+        if contradiction is None or window.coverage >= max(COVER, bad - 0.1):
+            stated = window
+        break
     swap = _swapped(index, phrase, lists, windows, partners, width)
-    if swap and (stated is None or _overlaps(stated, swap[1])):
+    # As for negations: a correct statement elsewhere outweighs a swapped one only if it is
+    # about as complete (one that lacks the compared word does not).
+    if swap and (
+        stated is None or _overlaps(stated, swap[1]) or stated.coverage < swap[1].coverage - 0.2
+    ):
         return PhraseMatch(max(best, swap[1].coverage), f"swapped {swap[0]}")
     if stated is not None:
-        return PhraseMatch(stated.coverage)
+        found = [p for p in stated.positions if p is not None]
+        listed = bool(found) and all(p in index.bare for p in found)
+        clauses = len({tokens[p].clause for p in found})
+        sentences = len({tokens[p].sentence for p in found})
+        return PhraseMatch(stated.coverage, listed=listed, clauses=clauses, sentences=sentences)
     if contradiction:
-        return PhraseMatch(best, contradiction)
-    return PhraseMatch(best)
+        return PhraseMatch(bad, contradiction)
+    return PhraseMatch(0.0)
 
 
 def _overlaps(a: Window, b: Window) -> bool:
@@ -535,6 +610,8 @@ class PointResult:
     coverage: float
     credit: float
     contradiction: str | None
+    listed: bool = False
+    """Stated only as a bare list item (credit reduced to `LISTED_CREDIT`)."""
 
 
 def credit_for(coverage: float) -> float:
@@ -543,6 +620,10 @@ def credit_for(coverage: float) -> float:
     if coverage <= CREDIT_FROM:
         return 0.0
     return (coverage - CREDIT_FROM) / (CREDIT_FULL - CREDIT_FROM)
+
+
+def _worth(match: PhraseMatch) -> float:
+    return match.coverage * (LISTED_CREDIT if match.listed else 1.0)
 
 
 def assess_points(
@@ -561,14 +642,15 @@ def assess_points(
             if got.contradiction:
                 if contradicted is None or got.coverage > contradicted.coverage:
                     contradicted = got
-            elif got.coverage > best.coverage:
+            elif _worth(got) > _worth(best):
                 best = got
         if contradicted is not None and best.coverage < COVER:
             results.append(
                 PointResult(point, contradicted.coverage, 0.0, contradicted.contradiction)
             )
         else:
-            results.append(PointResult(point, best.coverage, credit_for(best.coverage), None))
+            credit = credit_for(best.coverage) * (LISTED_CREDIT if best.listed else 1.0)
+            results.append(PointResult(point, best.coverage, credit, None, best.listed))
     return results, index
 
 

@@ -1,19 +1,72 @@
-"""Open, scenario and coding answers: weighted key-point coverage with contradiction penalties."""
+"""Open, scenario and coding answers: credit for the claims an answer asserts.
+
+A key point earns credit only where the answer asserts it (`keypoints` finds its words,
+`stance` checks the clause is not denied, dismissed or only reported, and contradictions such
+as reversed comparisons are caught). On top of the per-point results:
+
+* core and supporting points: when the rubric marks them, an answer that asserts every core
+  point is correct however short, and supporting points raise it toward 100; an unmarked
+  rubric is graded by the share of points asserted (`FULL_MARKS_AT`);
+* misconceptions: a wrong claim from the question's list asserted in the answer caps the
+  score (`MISCONCEPTION_CAP`, or `MIXED_CAP` when every core point is asserted as well) and the
+  feedback names and corrects it;
+* shape: a bare list of terms is capped at `LIST_CAP` (partial at most) with feedback asking
+  for the reasoning, and an answer that only restates the prompt at `RESTATED_CAP`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from bot.domain import Grade, KeyPoint, Question
+from bot.domain import Grade, KeyPoint, Misconception, Question
 from bot.services.scoring._common import is_blank, make_grade, quote
-from bot.services.scoring.keypoints import PointResult, assess_points, prose_factor
+from bot.services.scoring.keypoints import (
+    AnswerIndex,
+    PointResult,
+    assess_points,
+    compile_phrase,
+    match_phrase,
+    prompt_partners,
+    prose_factor,
+)
 from bot.services.scoring.reference import split_key_points
+from bot.services.scoring.shape import keyword_list, relevance, restates_prompt, vocabulary
+from bot.text import tokenize
+from bot.text.normalize import MATCH_STOPWORDS
 
 FULL_MARKS_AT = 0.85
-"""Share of key-point credit that earns 100; 0.6 (e.g. 3 of 5 points) earns 70."""
+"""Unmarked rubric: share of key-point credit that earns 100."""
+UNMARKED_CURVE = 0.65
+"""Unmarked rubric: the share is raised to this power, so one point in five (a relevant but
+thin answer) lands in partial (39) and three in five in correct (80); chosen on the dev split
+of the human-graded set."""
 CONTRADICTION_PENALTY = 0.5
-"""Per contradicted point, in key points: stating a point wrongly costs half a point."""
+"""Unmarked rubric: per contradicted point, in key points (half a point)."""
+CORE_SHARE = 0.7
+"""Marked rubric: all core points asserted earn 70, supporting points the other 30."""
+CORE_ASSERTED = 0.8
+"""Marked rubric: a core point with this much credit counts as asserted (credit below 1 means
+some of its words are paraphrased away)."""
+MARKED_CONTRADICTION = 20.0
+"""Marked rubric: score lost per contradicted point."""
+LIST_CAP = 50.0
+RESTATED_CAP = 10.0
+OFF_TOPIC_BELOW = 0.4
+"""Relevance (`shape.relevance`) under which an answer is taken to answer another question.
+Sibling model answers have a median of 0.22; people answering the question itself stayed at
+0.45 or above on the dev split (0.45 scored best there; 0.4 keeps a margin)."""
+OFF_TOPIC_CAP = 20.0
+MISCONCEPTION_CAP = 30.0
+REVERSED_CAP = 60.0
+"""A comparison of the model answer stated the other way round keeps the answer out of
+correct (more/less, faster/slower, before/after ...)."""
+MISCONCEPTION_COVER = 0.9
+REVERSED_COVER = 0.75
+MAX_REFERENCE = 6000
+"""A misconception counts when (nearly) all its words are stated in one clause."""
+MIXED_CAP = 45.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +78,18 @@ class Assessment:
     """Credit share in [0, 1] before penalties."""
     prose: float
     raw: float
-    """Coverage less penalties, times the prose factor, in [0, 1]."""
+    """Unmarked formula: coverage less penalties, in [0, 1] (the prose factor applies to the
+    score)."""
+    is_list: bool = False
+    restated: bool = False
+    misconceptions: tuple[Misconception, ...] = ()
+    relevance: float | None = None
+    reversed_claims: tuple[str, ...] = ()
+    """Comparisons of the model answer that the answer states the other way round."""
+
+    @property
+    def off_topic(self) -> bool:
+        return self.relevance is not None and self.relevance < OFF_TOPIC_BELOW
 
     @property
     def covered(self) -> tuple[str, ...]:
@@ -33,21 +97,182 @@ class Assessment:
 
     @property
     def missed(self) -> tuple[str, ...]:
-        return tuple(r.point.text for r in self.results if r.credit < 1.0 - 1e-9)
+        return tuple(
+            r.point.text for r in self.results if r.credit < 1.0 - 1e-9 and not r.contradiction
+        )
 
     @property
     def contradicted(self) -> tuple[PointResult, ...]:
         return tuple(r for r in self.results if r.contradiction)
 
+    @property
+    def marked(self) -> bool:
+        return any(r.point.core is not None for r in self.results)
 
-def assess(points: Sequence[KeyPoint], answer: str, prompt: str = "") -> Assessment:
+    @property
+    def core(self) -> tuple[PointResult, ...]:
+        return tuple(r for r in self.results if r.point.core)
+
+    @property
+    def supporting(self) -> tuple[PointResult, ...]:
+        return tuple(r for r in self.results if r.point.core is False)
+
+    @property
+    def all_core_asserted(self) -> bool:
+        core = self.core if self.marked else self.results
+        return bool(core) and all(r.credit >= CORE_ASSERTED - 1e-9 for r in core)
+
+
+def asserted_misconceptions(
+    misconceptions: Sequence[Misconception], index: AnswerIndex, prompt: str
+) -> tuple[Misconception, ...]:
+    """The misconceptions the answer asserts (fully stated, not denied or reported)."""
+    if not misconceptions:
+        return ()
+    # Prompt words are not demoted here: in a wrong claim the subject is what makes it wrong
+    # ("a CRF predicts each tag independently" is true of the softmax it replaces).
+    partners = prompt_partners(prompt)
+    found: list[Misconception] = []
+    for item in misconceptions:
+        for statement in item.statements:
+            got = match_phrase(index, compile_phrase(statement), partners)
+            # A wrong claim must be stated in one clause, nearly word for word: its words
+            # scattered over a correct answer ("the probability of data ..., assuming the
+            # null is true") are not it.
+            if (
+                got.contradiction is None
+                and got.coverage >= MISCONCEPTION_COVER
+                and got.clauses == 1
+            ):
+                found.append(item)
+                break
+    return tuple(found)
+
+
+_COMPARATIVES = frozenset(
+    [
+        "more",
+        "less",
+        "fewer",
+        "faster",
+        "slower",
+        "higher",
+        "lower",
+        "larger",
+        "smaller",
+        "bigger",
+        "increase",
+        "increases",
+        "decrease",
+        "decreases",
+        "before",
+        "after",
+        "better",
+        "worse",
+        "cheaper",
+    ]
+)
+
+
+@lru_cache(maxsize=2048)
+def comparison_claims(reference: str) -> tuple[str, ...]:
+    """The clauses of a model answer that compare or order two things ("X is faster than Y",
+    "normalise before splitting"): implicit claims an answer must not reverse."""
+    clauses: dict[int, list[str]] = {}
+    for tok in tokenize(reference, max_tokens=1500):
+        clauses.setdefault(tok.clause, []).append(tok.word)
+    out: list[str] = []
+    for words in clauses.values():
+        content = [w for w in words if w not in MATCH_STOPWORDS and w not in _COMPARATIVES]
+        # Two things compared need a few words around the comparative ("after pretraining"
+        # alone is not a claim).
+        enough = len(content) >= 3 or (len(content) == 2 and "than" in words)
+        if enough and len(content) <= 14 and any(w in _COMPARATIVES for w in words):
+            out.append(" ".join(words))
+    return tuple(out)
+
+
+def reversed_comparisons(index: AnswerIndex, reference: str, prompt: str) -> tuple[str, ...]:
+    """Comparison clauses of `reference` that the answer states with the order reversed or
+    an opposite swapped in."""
+    claims = comparison_claims(reference[:MAX_REFERENCE])
+    if not claims:
+        return ()
+    demote = frozenset(t.stem for t in tokenize(prompt, max_tokens=200) if not t.grammar)
+    partners = prompt_partners(prompt)
+    found: list[str] = []
+    for claim in claims:
+        got = match_phrase(index, compile_phrase(claim, demote), partners)
+        contradiction = got.contradiction or ""
+        if got.coverage >= REVERSED_COVER and (
+            contradiction == "reversed" or contradiction.startswith("swapped")
+        ):
+            found.append(claim)
+    return tuple(found)
+
+
+def assess(
+    points: Sequence[KeyPoint],
+    answer: str,
+    prompt: str = "",
+    misconceptions: Sequence[Misconception] = (),
+    references: Sequence[str] = (),
+) -> Assessment:
+    """Grade `answer` against `points`; `references` (model answer, explanation, reference
+    solution) only widen the vocabulary used to tell an off-topic answer."""
     results, index = assess_points(points, answer, prompt)
     n = max(1, len(results))
     credit = sum(r.credit for r in results)
     contradicted = sum(1 for r in results if r.contradiction)
     prose = prose_factor(index.tokens)
-    raw = max(0.0, (credit - CONTRADICTION_PENALTY * contradicted) / n) * prose
-    return Assessment(tuple(results), credit / n, prose, min(1.0, raw))
+    raw = max(0.0, (credit - CONTRADICTION_PENALTY * contradicted) / n)
+    return Assessment(
+        tuple(results),
+        credit / n,
+        prose,
+        min(1.0, raw),
+        is_list=keyword_list(index.tokens, answer),
+        restated=restates_prompt(index.tokens, prompt),
+        misconceptions=asserted_misconceptions(misconceptions, index, prompt),
+        relevance=relevance(
+            index.tokens,
+            vocabulary([prompt, *references, *(text for p in points for text in p.phrasings)]),
+        ),
+        reversed_claims=reversed_comparisons(index, references[0], prompt) if references else (),
+    )
+
+
+def score_of(assessment: Assessment) -> float:
+    """The 0-100 score of an assessment (see the module docstring)."""
+    if assessment.marked and assessment.core:
+        core = assessment.core
+        support = assessment.supporting
+        core_share = sum(min(1.0, r.credit / CORE_ASSERTED) for r in core) / len(core)
+        support_share = sum(r.credit for r in support) / len(support) if support else 1.0
+        if core_share >= 1.0 - 1e-9:
+            score = 100.0 * (CORE_SHARE + (1 - CORE_SHARE) * support_share)
+        else:
+            # Not correct without every core point; supporting points still count toward
+            # partial credit, on the same concave curve as an unmarked rubric.
+            blend = 0.75 * core_share + 0.25 * (support_share if support else 0.0)
+            score = (100.0 * CORE_SHARE - 1) * blend**UNMARKED_CURVE
+        score -= MARKED_CONTRADICTION * len(assessment.contradicted)
+        score = max(0.0, score) * assessment.prose
+    else:
+        share = min(1.0, assessment.raw / FULL_MARKS_AT)
+        score = 100.0 * share**UNMARKED_CURVE * assessment.prose
+    if assessment.is_list:
+        score = min(score, LIST_CAP)
+    if assessment.restated:
+        score = min(score, RESTATED_CAP)
+    if assessment.off_topic:
+        score = min(score, OFF_TOPIC_CAP)
+    if assessment.reversed_claims:
+        score = min(score, REVERSED_CAP)
+    if assessment.misconceptions:
+        cap = MIXED_CAP if assessment.all_core_asserted else MISCONCEPTION_CAP
+        score = min(score, cap)
+    return score
 
 
 def points_for(question: Question, level: str | None) -> tuple[KeyPoint, ...]:
@@ -63,34 +288,75 @@ def _list(texts: Sequence[str], limit: int = 3) -> str:
     return shown + (f" (+{more} more)" if more > 0 else "")
 
 
+def _contradiction_note(first: PointResult) -> str:
+    how = first.contradiction or ""
+    if how.startswith("swapped"):
+        a, _, b = how.removeprefix("swapped ").partition("/")
+        return f" (you have {b!r} where it should be {a!r})"
+    if how == "reversed":
+        return " (you have the comparison the wrong way round)"
+    if how == "dismissed":
+        return " (you dismissed it, but it is part of a good answer)"
+    return " (you negated it)"
+
+
 def feedback_for(assessment: Assessment, points: Sequence[KeyPoint]) -> str:
     results = assessment.results
-    missed = [r.point.text for r in results if r.credit < 1.0 and not r.contradiction]
     parts: list[str] = []
+    for wrong in assessment.misconceptions[:2]:
+        fix = wrong.correction.rstrip(".")
+        parts.append(f"Careful: {quote(wrong.claim)} is a misconception: {fix}.")
+    if assessment.reversed_claims and not assessment.contradicted:
+        parts.append(
+            "You have a comparison the wrong way round: a good answer says "
+            f"{quote(assessment.reversed_claims[0])}."
+        )
     if assessment.contradicted:
         first = assessment.contradicted[0]
-        how = first.contradiction or ""
-        if how.startswith("swapped"):
-            a, _, b = how.removeprefix("swapped ").partition("/")
-            detail = f" (you have {b!r} where it should be {a!r})"
-        elif how == "reversed":
-            detail = " (you have the comparison the wrong way round)"
-        else:
-            detail = " (you negated it)"
-        parts.append(f"Careful: your answer contradicts {quote(first.point.text)}{detail}.")
+        parts.append(
+            f"Your answer contradicts {quote(first.point.text)}{_contradiction_note(first)}."
+        )
         if len(assessment.contradicted) > 1:
             parts.append(f"{len(assessment.contradicted) - 1} more point(s) stated wrongly.")
-    elif assessment.coverage == 0:
+    elif assessment.restated:
+        return (
+            "This repeats the question rather than answering it. A good answer covers: "
+            f"{_list([p.text for p in points])}."
+        )
+    elif assessment.off_topic and not parts:
+        return (
+            "This seems to answer a different question. A good answer covers: "
+            f"{_list([p.text for p in points])}."
+        )
+    elif assessment.coverage == 0 and not parts:
         return (
             "This doesn't address the question. A good answer covers: "
             f"{_list([p.text for p in points])}."
         )
-    if assessment.prose < 0.8:
+    if assessment.is_list:
+        parts.append(
+            "You listed terms without the reasoning: say in sentences what each one does and "
+            "why it matters here."
+        )
+    elif assessment.prose < 0.8:
         parts.append("Explain in sentences: a list of keywords doesn't show how the ideas connect.")
-    if missed:
+    missed = [r for r in results if r.credit < 1.0 and not r.contradiction]
+    if assessment.marked and assessment.core:
+        core_missed = [r.point.text for r in missed if r.point.core and r.credit < CORE_ASSERTED]
+        support_missed = [r.point.text for r in missed if not r.point.core]
+        if core_missed:
+            parts.append(f"Missing or only partly stated core point(s): {_list(core_missed)}.")
+        elif support_missed:
+            parts.append(
+                f"You stated the core point(s); to make it stronger, add: "
+                f"{_list(support_missed, 2)}."
+            )
+        elif not parts:
+            parts.append(f"Strong answer: you covered all {len(results)} key points.")
+    elif missed:
         got = sum(1 for r in results if r.credit >= 1.0)
         lead = f"You covered {got} of {len(results)} key points." if not parts else ""
-        parts.append(f"{lead} Missing: {_list(missed)}.".strip())
+        parts.append(f"{lead} Missing: {_list([r.point.text for r in missed])}.".strip())
     elif not parts:
         parts.append(f"Strong answer: you covered all {len(results)} key points.")
     return " ".join(parts)
@@ -104,11 +370,12 @@ def grade_open(question: Question, answer: str, level: str | None = None) -> Gra
             f"No answer given. A good answer covers: {_list([p.text for p in points])}.",
             missed=tuple(p.text for p in points),
         )
-    assessment = assess(points, answer, question.prompt)
-    score = 100.0 * min(1.0, assessment.raw / FULL_MARKS_AT)
+    references = [question.model_answer, question.explanation, question.reference_solution or ""]
+    assessment = assess(points, answer, question.prompt, question.misconceptions, references)
     return make_grade(
-        score,
+        score_of(assessment),
         feedback_for(assessment, points),
         covered=assessment.covered,
         missed=assessment.missed,
+        contradicted=tuple(r.point.text for r in assessment.contradicted),
     )

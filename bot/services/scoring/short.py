@@ -10,8 +10,10 @@ Both sides are normalised (`bot.text.normalise_phrase`). A variant matches when
   "term frequency inverse document frequency" (a fragment is not a match) and
   "new yorkshire" never matches "new york" (words must match whole).
 
-A match negated in the answer ("not Paris") fails; naming several candidates ("BERT or GPT")
-is partial credit. A near miss scores below 35 with the expected answer in the feedback.
+A one-word variant that is the head word of a longer variant ("checkpointing" beside
+"activation checkpointing") matches only as the whole answer, so "model checkpointing" is not
+accepted. A match negated in the answer ("not Paris") fails; naming several candidates ("BERT
+or GPT") is partial credit. A near miss scores below 35 with the expected answer in the feedback.
 """
 
 from __future__ import annotations
@@ -95,12 +97,24 @@ def match(accepted: tuple[str, ...], answer: str) -> tuple[bool, bool, int]:
         if ok:
             return True, False, edits
     words = said.split()[:MAX_WORDS]
+    generic = _generic_variants(variants)
     for variant in variants:
+        if variant in generic:
+            continue  # matches only as the whole answer (checked above)
         start = _contains(words, variant)
         if start is None or _negated(words, start):
             continue
         return True, _hedged(answer, variants), 0
     return False, False, 0
+
+
+def _generic_variants(variants: list[str]) -> frozenset[str]:
+    """One-word variants that are the head word of a longer variant ("checkpointing" of
+    "activation checkpointing", "bubble" of "pipeline bubble"): inside a sentence they may
+    name something else ("model checkpointing"), so they count only as the whole answer. A
+    leading word ("Porter" of "Porter stemmer") is the distinctive part and still matches."""
+    heads = {v.split()[-1] for v in variants if len(v.split()) > 1}
+    return frozenset(v for v in variants if len(v.split()) == 1 and v in heads)
 
 
 def _hedged(answer: str, variants: list[str]) -> bool:

@@ -1,0 +1,274 @@
+"""Grading v2: a key point counts only where the answer asserts it."""
+
+from __future__ import annotations
+
+from bot.domain import KeyPoint, Kind, Misconception, Question, Verdict
+from bot.services.scoring import grade
+
+
+def _question(**extra: object) -> Question:
+    fields: dict[str, object] = {
+        "id": "pvalue",
+        "prompt": "What does a p-value tell you?",
+        "kind": Kind.OPEN,
+        "topic": "statistics",
+        "level": "mid",
+        "model_answer": "The probability of data at least as extreme, assuming the null.",
+        "key_points": (
+            KeyPoint(
+                "probability of data at least as extreme as observed",
+                ("chance of seeing results this extreme",),
+                core=True,
+            ),
+            KeyPoint(
+                "computed assuming the null hypothesis is true",
+                ("under the null hypothesis",),
+                core=True,
+            ),
+            KeyPoint(
+                "small p-values are evidence against the null hypothesis",
+                ("low p-value means reject the null",),
+                core=False,
+            ),
+            KeyPoint(
+                "depends on sample size and says nothing about effect size",
+                ("not a measure of effect size",),
+                core=False,
+            ),
+        ),
+        "misconceptions": (
+            Misconception(
+                "the p-value is the probability that the hypothesis is true",
+                (
+                    "probability the null hypothesis is true",
+                    "how likely your hypothesis is",
+                ),
+                "it is computed assuming the null is true, so it cannot be the null's probability",
+            ),
+        ),
+    }
+    fields.update(extra)
+    return Question(**fields)  # type: ignore[arg-type]
+
+
+DROPOUT = Question(
+    id="dropout",
+    prompt="What does dropout do during training?",
+    kind=Kind.OPEN,
+    topic="deep-learning",
+    level="mid",
+    model_answer="x",
+    key_points=(
+        KeyPoint("randomly zeroes activations", ("randomly drops neurons",)),
+        KeyPoint("reduces overfitting", ("acts as a regularizer",)),
+        KeyPoint("prevents co-adaptation of neurons", ("neurons cannot rely on each other",)),
+        KeyPoint("turned off at inference", ("disabled at test time",)),
+    ),
+)
+
+
+def test_an_answer_asserting_every_core_point_is_correct_however_short() -> None:
+    answer = (
+        "It's the probability of getting data at least as extreme as what we observed, "
+        "assuming the null hypothesis is true."
+    )
+    g = grade(_question(), answer)
+    assert g.verdict is Verdict.CORRECT, g
+    assert g.score < 100  # supporting points would raise it further
+    full = answer + (
+        " A small p-value is evidence against the null, and it depends on sample size, so it "
+        "says nothing about effect size."
+    )
+    assert grade(_question(), full).score > g.score
+
+
+def test_missing_a_core_point_is_not_correct_even_with_all_supporting_points() -> None:
+    answer = (
+        "It's the chance of seeing results this extreme. A small p-value is evidence against "
+        "H0, and it depends on sample size, not effect size."
+    )
+    g = grade(_question(), answer)
+    assert g.verdict is not Verdict.CORRECT
+    assert "core point" in g.feedback
+
+
+def test_an_asserted_misconception_caps_the_score_and_is_corrected_in_feedback() -> None:
+    answer = (
+        "A p-value tells you how likely your hypothesis is: it is the probability of data "
+        "at least as extreme as observed, assuming the null hypothesis is true."
+    )
+    g = grade(_question(), answer)
+    assert g.verdict is not Verdict.CORRECT
+    assert g.score <= 45
+    assert "misconception" in g.feedback
+    assert "cannot be the null's probability" in g.feedback
+
+
+def test_a_misconception_named_to_reject_it_costs_nothing() -> None:
+    answer = (
+        "A common misconception is that it is the probability the null hypothesis is true. "
+        "In fact it is the probability of data at least as extreme as observed, assuming the "
+        "null hypothesis is true."
+    )
+    g = grade(_question(), answer)
+    assert g.verdict is Verdict.CORRECT, g
+    assert "misconception" not in g.feedback
+
+
+def test_dismissing_a_point_earns_nothing_and_lists_it_as_contradicted() -> None:
+    answer = (
+        "Some people bring up randomly dropping neurons, which is a waste of time here. "
+        "Reducing overfitting is overrated. Co-adaptation is irrelevant."
+    )
+    g = grade(DROPOUT, answer)
+    assert g.verdict is Verdict.INCORRECT, g
+    assert not set(g.covered) & set(g.contradicted)
+    assert "randomly zeroes activations" in g.contradicted
+    assert "randomly zeroes activations" not in g.covered
+
+
+def test_a_point_that_contains_the_dismissive_word_is_still_asserted() -> None:
+    question = Question(
+        id="bow",
+        prompt="What does a bag-of-words representation lose?",
+        kind=Kind.OPEN,
+        topic="nlp-basics",
+        level="junior",
+        model_answer="x",
+        key_points=(KeyPoint("word order is irrelevant to the representation"),),
+    )
+    g = grade(question, "In bag of words, word order is irrelevant to the representation.")
+    assert g.verdict is Verdict.CORRECT, g
+
+
+def test_denial_frames_negate_the_claim() -> None:
+    for answer in (
+        "It is not true that dropout randomly zeroes activations or reduces overfitting.",
+        "I don't think dropout reduces overfitting. It randomly zeroes activations.",
+    ):
+        g = grade(DROPOUT, answer)
+        assert "reduces overfitting" not in g.covered, answer
+        assert "reduces overfitting" in g.contradicted, answer
+
+
+def test_claims_reported_from_others_earn_no_credit_unless_endorsed() -> None:
+    reported = "Some people say dropout reduces overfitting and randomly zeroes activations."
+    g = grade(DROPOUT, reported)
+    assert g.covered == ()
+    assert g.verdict is Verdict.INCORRECT
+    own = "Dropout reduces overfitting and randomly zeroes activations."
+    assert len(grade(DROPOUT, own).covered) == 2
+
+
+def test_contrast_pivot_limits_a_dismissal_to_its_own_side() -> None:
+    answer = (
+        "Co-adaptation talk is overrated, but dropout does reduce overfitting because it "
+        "randomly zeroes activations, and it is turned off at inference."
+    )
+    g = grade(DROPOUT, answer)
+    assert "reduces overfitting" in g.covered
+    assert "turned off at inference" in g.covered
+    assert "prevents co-adaptation of neurons" in g.contradicted
+
+
+def test_a_bare_keyword_list_is_partial_at_most_and_asks_for_reasoning() -> None:
+    answer = "random zeroing, regularizer, co-adaptation, inference"
+    g = grade(DROPOUT, answer)
+    assert g.verdict is not Verdict.CORRECT
+    assert "reasoning" in g.feedback
+    lines = "randomly zeroes activations\nregularizer\nco-adaptation\ninference"
+    assert grade(DROPOUT, lines).verdict is not Verdict.CORRECT
+
+
+def test_the_prompt_restated_is_incorrect() -> None:
+    g = grade(DROPOUT, "Dropout is what dropout does during training.")
+    assert g.verdict is Verdict.INCORRECT
+    assert "repeats the question" in g.feedback
+
+
+def test_order_reversed_around_before_is_a_contradiction() -> None:
+    question = Question(
+        id="split",
+        prompt="How do you avoid leakage when scaling features?",
+        kind=Kind.OPEN,
+        topic="ml-foundations",
+        level="junior",
+        model_answer="x",
+        key_points=(KeyPoint("split the data before fitting the scaler"),),
+    )
+    right = grade(question, "Split the data before fitting the scaler, on the train part only.")
+    wrong = grade(question, "Fit the scaler before you split the data.")
+    assert right.verdict is Verdict.CORRECT
+    assert "split the data before fitting the scaler" in wrong.contradicted
+    assert wrong.verdict is Verdict.INCORRECT
+
+
+def test_grade_dict_lists_contradicted_points() -> None:
+    g = grade(DROPOUT, "Dropout does not reduce overfitting.")
+    assert g.as_dict()["contradicted"] == ["reduces overfitting"]
+
+
+def test_an_answer_to_another_question_is_incorrect_when_the_rubric_is_rich_enough() -> None:
+    question = _question(
+        model_answer=(
+            "A p-value is the probability, computed assuming the null hypothesis is true, of a "
+            "test statistic at least as extreme as the one observed. It is not the probability "
+            "that the null is true, it does not measure effect size, large samples make tiny "
+            "effects significant, a non-significant result is not proof of no effect, and "
+            "running many comparisons or p-hacking inflates false positives unless corrected, "
+            "for instance with Bonferroni or false discovery rate control across every test."
+        )
+    )
+    other = (
+        "Gradient boosting fits shallow decision trees one after another, each tree trained "
+        "on the residual errors of the ensemble so far, with a learning rate shrinking every "
+        "step; extreme p-values matter little here."
+    )
+    g = grade(question, other)
+    assert g.verdict is Verdict.INCORRECT, g
+    assert "different question" in g.feedback
+    # A one-line reference is too small to judge relevance by: no cap, only the key points.
+    thin = _question(model_answer="The probability of data this extreme under the null.")
+    assert "different question" not in grade(thin, other).feedback
+
+
+def test_a_comparison_of_the_model_answer_reversed_keeps_the_answer_out_of_correct() -> None:
+    question = Question(
+        id="stem",
+        prompt="Compare stemming and lemmatization.",
+        kind=Kind.OPEN,
+        topic="nlp-basics",
+        level="junior",
+        model_answer=(
+            "Stemming strips suffixes with rules. Lemmatization returns the dictionary form. "
+            "Stemming is much faster than lemmatization, which needs a vocabulary lookup."
+        ),
+        key_points=(
+            KeyPoint("stemming strips suffixes with rules"),
+            KeyPoint("lemmatization returns the dictionary form"),
+        ),
+    )
+    right = (
+        "Stemming strips suffixes with rules and lemmatization returns the dictionary form; "
+        "stemming is much faster than lemmatization."
+    )
+    wrong = right.replace("much faster", "much slower")
+    assert grade(question, right).verdict is Verdict.CORRECT
+    g = grade(question, wrong)
+    assert g.verdict is not Verdict.CORRECT
+    assert "wrong way round" in g.feedback
+
+
+def test_a_generic_short_variant_matches_only_as_the_whole_answer() -> None:
+    question = Question(
+        id="ckpt",
+        prompt="What is the technique that recomputes activations in the backward pass?",
+        kind=Kind.SHORT,
+        topic="training",
+        level="mid",
+        model_answer="Activation checkpointing.",
+        accepted=("activation checkpointing", "gradient checkpointing", "checkpointing"),
+    )
+    assert grade(question, "checkpointing").verdict is Verdict.CORRECT
+    assert grade(question, "It's activation checkpointing").verdict is Verdict.CORRECT
+    assert grade(question, "model checkpointing").verdict is not Verdict.CORRECT
