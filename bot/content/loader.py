@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
+from bot.content.provenance import provenance_findings
 from bot.content.quality import question_findings
 from bot.content.schema import PackSpec
 from bot.domain import Question
@@ -101,7 +102,7 @@ def parse_pack(
     problems = [
         Problem(file, f.question_id, f.field, f.message)
         for question in questions
-        for f in question_findings(question)
+        for f in (*question_findings(question), *provenance_findings(question))
     ]
     return questions, problems
 

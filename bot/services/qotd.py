@@ -48,6 +48,7 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services.context import Caller, resolve
+from bot.services.model_answer import model_answer_fields
 from bot.services.points import points_for
 from bot.services.quiz import GradedHook
 from bot.services.scoring import grade
@@ -327,7 +328,7 @@ def reveal_post(question: Question, answers: Sequence[QotdAnswer], show_best: bo
     correct = question.correct_choice
     if question.kind is Kind.CHOICE and correct is not None:
         fields.append(Field("Answer", correct.text))
-    fields.append(Field("Model answer", _clip(question.model_answer)))
+    fields.extend(model_answer_fields(question, _clip))
     if question.explanation:
         fields.append(Field("Why", _clip(question.explanation)))
     fields.append(Field("Answered", str(len(answers)), inline=True))

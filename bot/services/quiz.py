@@ -21,6 +21,7 @@ from bot.ports import (
 )
 from bot.services.batching import DEFAULT_MAX_BATCH, GroupCommit
 from bot.services.context import Caller, Resolved, resolve, resolve_many
+from bot.services.model_answer import model_answer_fields
 from bot.services.points import points_for
 from bot.services.scoring import grade
 from bot.views import Button, Field, Reply, error
@@ -125,7 +126,7 @@ def grade_reply(
     correct = question.correct_choice
     if question.kind is Kind.CHOICE and correct is not None:
         fields.append(Field("Answer", correct.text))
-    fields.append(Field("Model answer", _clip(question.model_answer)))
+    fields.extend(model_answer_fields(question, _clip))
     if question.explanation:
         fields.append(Field("Why", _clip(question.explanation)))
     return Reply(
@@ -365,10 +366,10 @@ class QuizService:
                 return error("Nothing to skip. Start a question with /quiz.")
             question = await uow.questions.get(pending.question_id)
             await uow.pending.clear(who.member.id)
-        shown = question.model_answer if question else ""
+        shown = model_answer_fields(question, _clip) if question and question.model_answer else []
         return Reply(
             text="Skipped. Here is the model answer, for next time.",
-            fields=(Field("Model answer", _clip(shown)),) if shown else (),
+            fields=tuple(shown),
             buttons=(Button("Next question", "quiz"),),
         )
 
