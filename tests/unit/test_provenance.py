@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
 from pydantic import ValidationError
 
+from bot.bootstrap import build_core
 from bot.cli import format_staleness
 from bot.content.loader import parse_pack
 from bot.content.provenance import checked_label, stale
 from bot.content.schema import QuestionSpec
 from bot.domain import Grade, KeyPoint, Kind, Question, Verdict
+from bot.services.context import Caller
 from bot.services.qotd import reveal_post
 from bot.services.quiz import grade_reply
 from bot.storage.codec import content_hash, question_from_dict, question_to_dict
@@ -131,3 +134,33 @@ def test_undated_questions_show_no_provenance():
     names = [f.name for f in grade_reply(_question(), Grade(80, Verdict.CORRECT), 10, True).fields]
     assert "Facts checked" not in names and "Sources" not in names
     assert checked_label("2027-01") == "Jan 2027"
+
+
+def _member() -> Caller:
+    return Caller(
+        platform="console",
+        community_external_id="local",
+        member_external_id="ada",
+        display_name="ada",
+        channel_external_id="terminal",
+    )
+
+
+async def test_skip_and_grade_replies_show_provenance_through_the_quiz(fake_uow, clock):
+    dated = _question(
+        id="inference-dated",
+        prompt="Why does continuous batching raise GPU utilisation when serving?",
+        model_answer="Requests join and leave the running batch at every decoding step.",
+        key_points=(KeyPoint("requests join and leave the batch at every step", core=True),),
+        as_of="2026-12",
+        sources=("Yu et al. 2022, Orca (OSDI)",),
+    )
+    core = build_core(fake_uow, clock, random.Random(7))
+    await core.catalog.sync([dated])
+    await core.quiz.ask(_member())
+    skipped = {f.name: f.value for f in (await core.quiz.skip(_member())).fields}
+    assert skipped["Facts checked"] == "Dec 2026"
+    assert skipped["Sources"] == "Yu et al. 2022, Orca (OSDI)"
+    await core.quiz.ask(_member())
+    graded = await core.quiz.answer(_member(), "Requests join the batch at every step.")
+    assert {f.name: f.value for f in graded.fields}["Facts checked"] == "Dec 2026"
