@@ -9,12 +9,14 @@ import logging
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.content.loader import load_packs
+from bot.content.provenance import STALE_AFTER_MONTHS, stale
 from bot.content.quality import rubric_report
 from bot.content.topics import TOPICS
 from bot.domain import LEVELS, Kind, Question
@@ -117,11 +119,24 @@ def format_stats(questions: Sequence[Question]) -> str:
     return "\n".join(lines)
 
 
+def format_staleness(questions: Sequence[Question], today: date) -> str:
+    """How many questions carry dated facts, and which were checked more than a year ago."""
+    dated = sum(1 for q in questions if q.as_of)
+    old = stale(questions, today)
+    lines = [
+        f"dated facts: {dated} question(s) carry as_of; "
+        f"{len(old)} were checked more than {STALE_AFTER_MONTHS} months ago"
+    ]
+    lines.extend(f"  {q.as_of}  {q.id}" for q in old)
+    return "\n".join(lines)
+
+
 def cmd_content_stats(args: argparse.Namespace) -> int:
     questions = _load_or_fail(_settings().content_dir)
     if questions is None:
         return 1
     print(format_stats(questions))
+    print(format_staleness(questions, datetime.now(UTC).date()))
     return 0
 
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
 from bot.content.duplicates import NEAR_DUPLICATE_RATIO, same_question
+from bot.content.provenance import provenance_findings
 from bot.content.quality import question_findings
 from bot.content.schema import PackSpec
 from bot.domain import Question
@@ -99,7 +100,7 @@ def parse_pack(
     problems = [
         Problem(file, f.question_id, f.field, f.message)
         for question in questions
-        for f in question_findings(question)
+        for f in (*question_findings(question), *provenance_findings(question))
     ]
     return questions, problems
 

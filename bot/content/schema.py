@@ -38,6 +38,8 @@ from bot.domain import (
 )
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+AS_OF = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
+MAX_SOURCES = 6
 MAX_PROMPT = 2000
 MAX_TEXT = 8000
 
@@ -145,6 +147,33 @@ class QuestionSpec(_Strict):
     tags: list[str] = Field(default_factory=list)
     source: str = ""
     seed: str | None = None
+    as_of: str | None = None
+    """YYYY-MM: when the facts that depend on a version, default, model or law were checked."""
+    sources: list[str] = Field(default_factory=list)
+    """Where the facts can be checked: a paper, a documentation page, a regulation."""
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _month(cls, value: object) -> object:
+        # YAML reads an unquoted 2026-12 as a string, but be explicit about the shape.
+        if value is None:
+            return None
+        text = str(value).strip()
+        if not AS_OF.match(text):
+            raise ValueError("as_of must be a month written YYYY-MM, e.g. 2026-12")
+        return text
+
+    @field_validator("sources")
+    @classmethod
+    def _sources(cls, value: list[str]) -> list[str]:
+        cleaned = [s.strip() for s in value]
+        if any(len(s) < 5 for s in cleaned):
+            raise ValueError("sources: each source must name a paper, page or regulation")
+        if len(cleaned) > MAX_SOURCES:
+            raise ValueError(f"sources: at most {MAX_SOURCES}")
+        if len({s.casefold() for s in cleaned}) != len(cleaned):
+            raise ValueError("sources: duplicate source")
+        return cleaned
 
     @field_validator("id")
     @classmethod
@@ -262,6 +291,8 @@ class QuestionSpec(_Strict):
             source=self.source,
             seed=self.seed,
             community_id=community_id,
+            as_of=self.as_of,
+            sources=tuple(self.sources),
         )
 
 

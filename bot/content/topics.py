@@ -19,6 +19,21 @@ TOPICS: dict[str, str] = {
     "system-design": "System design scenarios",
     "coding": "Coding",
     "behavioral": "Behavioral",
+    # Bank v2 (issue 14): what LLM-engineer interviews ask in 2025-2026.
+    "rag-evaluation": "RAG evaluation",
+    "llm-security": "Guardrails and LLM security",
+    "agents": "Agents",
+    "inference": "Inference optimisation",
+    "quantization": "Quantization formats",
+    "mixture-of-experts": "Mixture of experts and latent attention",
+    "preference-optimization": "Preference optimisation",
+    "reasoning-models": "Reasoning models",
+    "architectures-beyond-transformers": "State-space and hybrid models",
+    "vision-language": "Vision-language models",
+    "synthetic-data": "Synthetic data pipelines",
+    "model-merging": "Model merging",
+    "context-engineering": "Context engineering and long context",
+    "llm-observability": "Evaluating and observing LLM apps",
     # Questions a community imports itself land here unless they name a topic above.
     "custom": "Community questions",
 }
@@ -35,7 +50,20 @@ TRACKS: dict[str, tuple[str, ...]] = {
         "deep-learning",
         "statistics",
     ),
-    "llm": ("llms", "transformers", "fine-tuning", "training", "deployment", "llm-frameworks"),
+    "llm": (
+        "llms",
+        "transformers",
+        "fine-tuning",
+        "training",
+        "deployment",
+        "llm-frameworks",
+        "inference",
+        "quantization",
+        "preference-optimization",
+        "reasoning-models",
+        "mixture-of-experts",
+        "architectures-beyond-transformers",
+    ),
     "ml": ("ml-foundations", "statistics", "deep-learning", "training", "deployment", "python"),
     "genai": (
         "llms",
@@ -44,5 +72,34 @@ TRACKS: dict[str, tuple[str, ...]] = {
         "embeddings",
         "fine-tuning",
         "responsible-ai",
+        "rag-evaluation",
+        "agents",
+        "llm-security",
+        "context-engineering",
+        "llm-observability",
+        "vision-language",
+        "synthetic-data",
+        "model-merging",
     ),
 }
+
+# Topics whose open, scenario and coding questions must name their sources (see
+# bot/content/provenance.py). Every bank v2 topic; older topics join once re-checked.
+SOURCES_REQUIRED: frozenset[str] = frozenset(
+    {
+        "rag-evaluation",
+        "llm-security",
+        "agents",
+        "inference",
+        "quantization",
+        "mixture-of-experts",
+        "preference-optimization",
+        "reasoning-models",
+        "architectures-beyond-transformers",
+        "vision-language",
+        "synthetic-data",
+        "model-merging",
+        "context-engineering",
+        "llm-observability",
+    }
+)

@@ -146,6 +146,10 @@ class Question:
     source: str = ""
     seed: str | None = None
     community_id: int | None = None
+    as_of: str | None = None
+    """The month (YYYY-MM) its version-, default-, model- or law-dependent facts were checked."""
+    sources: tuple[str, ...] = ()
+    """Where those facts can be checked: a paper, a documentation page, a regulation."""
 
     @property
     def askable_levels(self) -> tuple[Level, ...]:

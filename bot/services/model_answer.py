@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from bot.content.provenance import checked_label
 from bot.domain import Question
 from bot.views import Button, Field, Reply
 
@@ -40,6 +41,20 @@ def split_text(text: str, limit: int = MAX_FIELD) -> list[str]:
     if rest:
         pieces.append(rest)
     return pieces
+
+
+def provenance_fields(question: Question) -> list[Field]:
+    """Under a model answer: when its facts were checked and where to check them, for the
+    questions that say (`as_of`, `sources`)."""
+    fields = []
+    if question.as_of:
+        fields.append(Field("Facts checked", checked_label(question.as_of)))
+    if question.sources:
+        sources = "; ".join(question.sources)
+        fields.append(
+            Field("Sources", sources if len(sources) <= MAX_FIELD else sources[:999] + "…")
+        )
+    return fields
 
 
 def full_answer_button(question_id: str) -> Button:
@@ -84,6 +99,7 @@ def full_answer_reply(question: Question) -> Reply:
         Field("Why" if len(why) == 1 else f"Why ({n}/{len(why)})", piece)
         for n, piece in enumerate(why, start=1)
     )
+    fields.extend(provenance_fields(question))
     attachment = None
     if sum(len(f.value) for f in fields) > MAX_REPLY_TEXT:
         body = question.model_answer.strip()

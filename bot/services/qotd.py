@@ -48,7 +48,7 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services.context import Caller, resolve
-from bot.services.model_answer import split_text
+from bot.services.model_answer import provenance_fields, split_text
 from bot.services.points import points_for
 from bot.services.quiz import GradedHook, accepted_line, community_topics, unreadable_choice
 from bot.services.scoring import grade
@@ -404,6 +404,7 @@ def reveal_post(
         Field("Why" if len(why) == 1 else f"Why ({n}/{len(why)})", part)
         for n, part in enumerate(why, start=1)
     )
+    fields.extend(provenance_fields(question))
     fields.append(Field("Answered", str(len(answers)), inline=True))
     fields.append(Field("Scores", score_spread([a.score for a in answers]), inline=True))
     if show_best and answers:

@@ -174,6 +174,7 @@ def grade_reply(
         fields.append(Field("Answer", correct.text))
     model, more = model_answer.preview(question)
     fields.append(model)
+    fields.extend(model_answer.provenance_fields(question))
     why, why_more = model_answer.why_preview(question)
     if why is not None:
         fields.append(why)
@@ -446,7 +447,7 @@ class QuizService:
         field, more = model_answer.preview(question)
         return Reply(
             text="Skipped. Here is the model answer, for next time.",
-            fields=(field,),
+            fields=(field, *model_answer.provenance_fields(question)),
             buttons=(*more, Button("Next question", "quiz")),
         )
 

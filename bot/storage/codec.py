@@ -99,6 +99,9 @@ def _question_dict(question: Question) -> dict[str, Any]:
         "tags": list(question.tags),
         "source": question.source,
         "seed": question.seed,
+        # Written only when set, so older questions keep their JSON and content hash.
+        **({"as_of": question.as_of} if question.as_of else {}),
+        **({"sources": list(question.sources)} if question.sources else {}),
     }
 
 
@@ -162,6 +165,8 @@ def question_from_dict(data: dict[str, Any], community_id: int | None = None) ->
         source=data.get("source", ""),
         seed=data.get("seed"),
         community_id=community_id,
+        as_of=data.get("as_of"),
+        sources=tuple(data.get("sources", ())),
     )
 
 
