@@ -9,7 +9,7 @@ submission is routed by its custom_id in `interactions.on_interaction`, for the 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import discord
 
@@ -49,11 +49,15 @@ def _handler(interaction: discord.Interaction[Any]) -> Any:
     return handler
 
 
-class ActionButton(
+class _PrefixedButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=re.escape(ACTION_PREFIX) + r"(?P<action>[^\s]{1,95})",
+    template=r"(?!)",  # matches nothing: only the subclasses below are registered
 ):
-    """A button that runs a core action (`pb:a:ACTION`)."""
+    """A button whose custom_id is `PREFIX + ACTION`, rebuilt from the id alone after a
+    restart (discord.py calls `from_custom_id` for a press on a message it did not send in
+    this process)."""
+
+    prefix: ClassVar[str] = ""
 
     def __init__(self, spec: ButtonSpec) -> None:
         super().__init__(
@@ -61,7 +65,7 @@ class ActionButton(
                 label=spec.label, custom_id=spec.custom_id, style=spec.style, disabled=spec.disabled
             )
         )
-        self.action = spec.custom_id[len(ACTION_PREFIX) :]
+        self.action = spec.custom_id[len(self.prefix) :]
 
     @classmethod
     async def from_custom_id(
@@ -70,36 +74,23 @@ class ActionButton(
         item: discord.ui.Item[Any],
         match: re.Match[str],
         /,
-    ) -> ActionButton:
-        return cls(ButtonSpec("·", ACTION_PREFIX + match["action"]))
+    ) -> Self:
+        return cls(ButtonSpec("·", cls.prefix + match["action"]))
+
+
+class ActionButton(_PrefixedButton, template=re.escape(ACTION_PREFIX) + r"(?P<action>[^\s]{1,95})"):
+    """A button that runs a core action (`pb:a:ACTION`)."""
+
+    prefix = ACTION_PREFIX
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await _handler(interaction).button(interaction, self.action)
 
 
-class FormButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=re.escape(FORM_PREFIX) + r"(?P<action>[^\s]{1,95})",
-):
+class FormButton(_PrefixedButton, template=re.escape(FORM_PREFIX) + r"(?P<action>[^\s]{1,95})"):
     """A button that opens the answer form for `ACTION` (`pb:f:ACTION`)."""
 
-    def __init__(self, spec: ButtonSpec) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=spec.label, custom_id=spec.custom_id, style=spec.style, disabled=spec.disabled
-            )
-        )
-        self.action = spec.custom_id[len(FORM_PREFIX) :]
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> FormButton:
-        return cls(ButtonSpec("·", FORM_PREFIX + match["action"]))
+    prefix = FORM_PREFIX
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await _handler(interaction).open_form(interaction, modal_id(self.action), MODAL_TITLE)
