@@ -2,14 +2,54 @@
 
 from __future__ import annotations
 
-from bot.domain import LeaderboardScope, LeaderboardWindow
-from bot.ports import BoardKey, Clock, UnitOfWorkFactory
-from bot.services.context import Caller, resolve
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain import LeaderboardRow, LeaderboardScope, LeaderboardWindow
+from bot.ports import (
+    BoardKey,
+    Clock,
+    MemberProgress,
+    TopicAccuracy,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from bot.services.context import Caller, Resolved, resolve
 from bot.services.practice import end_of_local_day
 from bot.services.progress import live_streak
 from bot.views import Button, Field, Reply
 
 WEAKEST_TOPICS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Progress:
+    """What /stats and the home tab both show: who, streak data, all-time board row,
+    accuracy per topic and practice cards due before the end of the local day."""
+
+    who: Resolved
+    progress: MemberProgress | None
+    row: LeaderboardRow | None
+    topics: list[TopicAccuracy]
+    due: int
+
+
+async def _progress(uow: UnitOfWork, caller: Caller, now: datetime) -> _Progress:
+    who = await resolve(uow, caller, now)
+    board = BoardKey(
+        who.community.id,
+        LeaderboardScope.COMMUNITY,
+        0,
+        LeaderboardWindow.ALL,
+        LeaderboardWindow.ALL.start(who.local_date(now)),
+    )
+    return _Progress(
+        who,
+        await uow.attempts.progress(who.member.id),
+        await uow.leaderboard.row_for(board, who.member.id, hide_departed=False),
+        list(await uow.attempts.accuracy_by_topic(who.member.id)),
+        await uow.cards.count_due(who.member.id, end_of_local_day(now, who.community.timezone)),
+    )
 
 
 class StatsService:
@@ -22,20 +62,8 @@ class StatsService:
         the end of the member's local day in the community's timezone)."""
         now = self.clock.now()
         async with self.uow() as uow:
-            who = await resolve(uow, caller, now)
-            progress = await uow.attempts.progress(who.member.id)
-            board = BoardKey(
-                who.community.id,
-                LeaderboardScope.COMMUNITY,
-                0,
-                LeaderboardWindow.ALL,
-                LeaderboardWindow.ALL.start(who.local_date(now)),
-            )
-            row = await uow.leaderboard.row_for(board, who.member.id, hide_departed=False)
-            topics = await uow.attempts.accuracy_by_topic(who.member.id)
-            due = await uow.cards.count_due(
-                who.member.id, end_of_local_day(now, who.community.timezone)
-            )
+            mine = await _progress(uow, caller, now)
+        who, progress, row, topics, due = mine.who, mine.progress, mine.row, mine.topics, mine.due
         title = f"Stats for {who.member.display_name}"
         if progress is None or row is None:
             return Reply(text="No answers yet. Try /quiz to start.", title=title)
@@ -60,21 +88,9 @@ class StatsService:
         today, weakest topics, cohorts, and buttons to practise or take a quiz."""
         now = self.clock.now()
         async with self.uow() as uow:
-            who = await resolve(uow, caller, now)
-            progress = await uow.attempts.progress(who.member.id)
-            board = BoardKey(
-                who.community.id,
-                LeaderboardScope.COMMUNITY,
-                0,
-                LeaderboardWindow.ALL,
-                LeaderboardWindow.ALL.start(who.local_date(now)),
-            )
-            row = await uow.leaderboard.row_for(board, who.member.id, hide_departed=False)
-            topics = await uow.attempts.accuracy_by_topic(who.member.id)
-            due = await uow.cards.count_due(
-                who.member.id, end_of_local_day(now, who.community.timezone)
-            )
-            cohorts = await uow.cohorts.of_member(who.member.id)
+            mine = await _progress(uow, caller, now)
+            cohorts = await uow.cohorts.of_member(mine.who.member.id)
+        who, progress, row, topics, due = mine.who, mine.progress, mine.row, mine.topics, mine.due
         streak = live_streak(progress, who.local_date(now)) if progress else 0
         answered = [t for t in topics if t.answers]
         weakest = sorted(answered, key=lambda t: (t.correct / t.answers, -t.answers, t.topic))
