@@ -272,3 +272,34 @@ def test_a_generic_short_variant_matches_only_as_the_whole_answer() -> None:
     assert grade(question, "checkpointing").verdict is Verdict.CORRECT
     assert grade(question, "It's activation checkpointing").verdict is Verdict.CORRECT
     assert grade(question, "model checkpointing").verdict is not Verdict.CORRECT
+
+
+def test_a_wrong_claim_written_with_because_is_caught_when_asserted() -> None:
+    from bot.domain import KeyPoint, Kind, Misconception, Question
+
+    question = Question(
+        id="x-mamba-memory",
+        prompt="How does a state-space model like Mamba remember earlier tokens?",
+        kind=Kind.OPEN,
+        topic="llms",
+        level="mid",
+        model_answer="It compresses the past into a fixed-size state, so recall is lossy.",
+        key_points=(KeyPoint("the past is compressed into a fixed-size state", core=True),),
+        misconceptions=(
+            Misconception(
+                "Mamba has an infinite memory because its state carries the whole sequence",
+                (),
+                "The state has a fixed size, so it keeps a lossy summary of the past.",
+            ),
+        ),
+    )
+    said = "Mamba has an infinite memory because its state carries the whole sequence."
+    result = grade(question, said)
+    assert result.verdict is Verdict.INCORRECT
+    assert "misconception" in result.feedback
+    # The same words denied are no wrong claim.
+    denied = (
+        "The past is compressed into a fixed-size state; it is not true that Mamba has an "
+        "infinite memory."
+    )
+    assert "misconception" not in grade(question, denied).feedback

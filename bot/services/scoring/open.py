@@ -123,6 +123,11 @@ class Assessment:
         return bool(core) and all(r.credit >= CORE_ASSERTED - 1e-9 for r in core)
 
 
+@lru_cache(maxsize=4096)
+def _clause_count(text: str) -> int:
+    return len({t.clause for t in tokenize(text)}) or 1
+
+
 def asserted_misconceptions(
     misconceptions: Sequence[Misconception], index: AnswerIndex, prompt: str
 ) -> tuple[Misconception, ...]:
@@ -136,13 +141,15 @@ def asserted_misconceptions(
     for item in misconceptions:
         for statement in item.statements:
             got = match_phrase(index, compile_phrase(statement), partners)
-            # A wrong claim must be stated in one clause, nearly word for word: its words
-            # scattered over a correct answer ("the probability of data ..., assuming the
-            # null is true") are not it.
+            # A wrong claim must be stated as compactly as it is written, nearly word for
+            # word: its words scattered over a correct answer ("the probability of data ...,
+            # assuming the null is true") are not it. A claim written over two clauses
+            # ("X because Y") may span two.
+            own_clauses = _clause_count(statement)
             if (
                 got.contradiction is None
                 and got.coverage >= MISCONCEPTION_COVER
-                and got.clauses == 1
+                and got.clauses <= own_clauses
             ):
                 found.append(item)
                 break
