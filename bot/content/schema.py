@@ -98,8 +98,9 @@ class FollowUpSpec(_Strict):
 
     `trigger: missed` with `about` the text of one of the question's key points (in
     `key_points` or any level's rubric): asked when the answer misses that point or states
-    it wrongly. `trigger: trade-off` (no `about`): asked of senior candidates whose answer
-    covered the core points.
+    it wrongly. `trigger: misconception` with `about` the claim of one of the question's
+    misconceptions: asked when the answer asserts it. `trigger: trade-off` (no `about`):
+    asked of senior candidates whose answer covered the core points.
     """
 
     trigger: FollowUpTrigger
@@ -112,6 +113,8 @@ class FollowUpSpec(_Strict):
     def _about_fits_trigger(self) -> FollowUpSpec:
         if self.trigger is FollowUpTrigger.MISSED and not self.about:
             raise ValueError("about: a `missed` follow-up names the key point it probes")
+        if self.trigger is FollowUpTrigger.MISCONCEPTION and not self.about:
+            raise ValueError("about: a `misconception` follow-up names the misconception it probes")
         if self.trigger is FollowUpTrigger.TRADE_OFF and self.about:
             raise ValueError("about: a `trade-off` follow-up probes no key point")
         return self
@@ -236,12 +239,20 @@ class QuestionSpec(_Strict):
         points = {p.text.casefold() for p in self.key_points}
         for rubric in self.rubrics.values():
             points.update(p.text.casefold() for p in rubric)
+        claims = {m.claim.casefold() for m in self.misconceptions}
         for follow_up in self.follow_ups:
             if follow_up.trigger is FollowUpTrigger.MISSED and (
                 follow_up.about.casefold() not in points
             ):
                 raise ValueError(
                     f"follow_ups: {follow_up.about[:60]!r} is not one of the question's key points"
+                )
+            if follow_up.trigger is FollowUpTrigger.MISCONCEPTION and (
+                follow_up.about.casefold() not in claims
+            ):
+                raise ValueError(
+                    f"follow_ups: {follow_up.about[:60]!r} is not one of the question's "
+                    "misconceptions"
                 )
         return self
 

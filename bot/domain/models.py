@@ -99,11 +99,12 @@ class FollowUpTrigger(enum.StrEnum):
     A trigger names what it reacts to in `FollowUp.about`: MISSED names the text of one of
     the question's key points (asked when the answer missed it, or stated it wrongly);
     TRADE_OFF needs no `about` and is asked of senior candidates whose answer left no core
-    point to chase. A misconception trigger (`about` naming one of a question's
-    misconceptions) slots in beside these once questions carry misconceptions.
+    point to chase; MISCONCEPTION names the claim of one of the question's misconceptions
+    and is asked when the answer asserts it.
     """
 
     MISSED = "missed"
+    MISCONCEPTION = "misconception"
     TRADE_OFF = "trade-off"
 
 

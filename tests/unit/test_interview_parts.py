@@ -142,7 +142,7 @@ def test_schema_ties_follow_ups_to_key_points():
         ({"about": "not a point"}, "not one of the question's key points"),
         ({"about": ""}, "names the key point"),
         ({"trigger": "trade-off"}, "probes no key point"),
-        ({"trigger": "misconception"}, "trigger"),
+        ({"trigger": "misconception"}, "not one of the question.s misconceptions"),
         ({"key_points": []}, "key_points"),
     ]
     for change, message in bad_cases:
@@ -175,3 +175,77 @@ def test_a_full_card_of_gaps_fits_a_chat_message():
     assert sum(f.name.startswith("Gap · ") for f in reply.fields) == 5
     also = next(f for f in reply.fields if f.name == "Also below the bar")
     assert len(also.value.splitlines()) == 11
+
+
+def _with_misconception_follow_up():
+    from dataclasses import replace
+
+    from bot.domain import FollowUp, FollowUpTrigger, KeyPoint, Misconception
+
+    rag = next(q for q in interview_questions() if q.id == "iv-llms-rag")
+    wrong = Misconception(
+        "RAG guarantees the model cannot hallucinate",
+        ("retrieval guarantees there are no hallucinations", "rag eliminates hallucinations"),
+        "Retrieval grounds answers but the model can still ignore or misread the passages.",
+    )
+    challenge = FollowUp(
+        prompt="Can a RAG system still hallucinate? How?",
+        trigger=FollowUpTrigger.MISCONCEPTION,
+        about=wrong.claim,
+        key_points=(KeyPoint("the model can ignore or misread the retrieved passages"),),
+        model_answer="Yes: the model can ignore or misread the retrieved passages.",
+    )
+    return replace(rag, misconceptions=(wrong,), follow_ups=(challenge, *rag.follow_ups))
+
+
+def test_an_asserted_misconception_gets_its_follow_up_first():
+    from bot.services.interview.followups import ASSERTED, MISSED, pick_follow_up
+    from bot.services.scoring import grade
+
+    question = _with_misconception_follow_up()
+    said = (
+        "RAG retrieves relevant documents at query time, and retrieval guarantees there are "
+        "no hallucinations at all."
+    )
+    picked = pick_follow_up(question, "mid", said, grade(question, said, "mid"))
+    assert picked is not None and picked.reason == ASSERTED
+    assert "you said that RAG guarantees the model cannot hallucinate" in picked.intro()
+    # Denying the wrong claim is no reason to challenge it: the missed point comes instead.
+    denied = (
+        "RAG retrieves relevant documents at query time; it is not true that retrieval "
+        "guarantees there are no hallucinations."
+    )
+    picked = pick_follow_up(question, "mid", denied, grade(question, denied, "mid"))
+    assert picked is not None and picked.reason == MISSED
+
+
+def test_a_misconception_follow_up_must_name_one_of_the_questions_misconceptions():
+    base = {
+        "id": "x-rag",
+        "kind": "open",
+        "level": "mid",
+        "prompt": "Why does retrieval-augmented generation reduce hallucinations?",
+        "model_answer": "It grounds answers in retrieved passages.",
+        "key_points": [{"text": "grounds the answer in retrieved passages"}],
+        "misconceptions": [
+            {
+                "claim": "RAG makes hallucinations impossible",
+                "phrasings": ["rag makes hallucinations impossible"],
+                "correction": "The model can still misread the passages.",
+            }
+        ],
+    }
+    follow_up = {
+        "trigger": "misconception",
+        "prompt": "Can it still hallucinate?",
+        "key_points": [{"text": "the model can misread the passages"}],
+        "model_answer": "Yes, the model can misread the passages.",
+    }
+    good = QuestionSpec.model_validate(
+        {**base, "follow_ups": [{**follow_up, "about": "RAG makes hallucinations impossible"}]}
+    )
+    assert good.to_domain("llms").follow_ups[0].about == "RAG makes hallucinations impossible"
+    with pytest.raises(ValueError, match="not one of the question's misconceptions"):
+        QuestionSpec.model_validate(
+            {**base, "follow_ups": [{**follow_up, "about": "something else entirely"}]}
+        )

@@ -2,11 +2,12 @@
 
 The follow-ups are content (`Question.follow_ups`). After an answer, in order:
 
-1. a `missed` follow-up whose key point the answer stated wrongly (the grader found it
-   negated, reversed or swapped): the candidate asserted a misconception, so the
-   interviewer challenges it;
-2. a `missed` follow-up whose key point the answer did not cover;
-3. for a senior candidate, a `trade-off` follow-up.
+1. a `misconception` follow-up whose misconception the answer asserted (the grader's
+   `asserted_misconceptions`): the interviewer challenges the wrong claim;
+2. a `missed` follow-up whose key point the answer stated wrongly (the grader found it
+   negated, reversed or swapped);
+3. a `missed` follow-up whose key point the answer did not cover;
+4. for a senior candidate, a `trade-off` follow-up.
 
 Within each rule the pack's order decides: authors list the most important first. A
 skipped or empty answer gets no follow-up: there is nothing to dig into.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from bot.domain import FollowUp, FollowUpTrigger, Grade, Kind, Question
 from bot.services.scoring.open import assess, points_for
 
+ASSERTED = "asserted"
 CONTRADICTED = "contradicted"
 MISSED = "missed"
 TRADE_OFF = "trade-off"
@@ -28,11 +30,13 @@ TRADE_OFF = "trade-off"
 class FollowUpPick:
     index: int
     follow_up: FollowUp
-    reason: str  # contradicted | missed | trade-off
+    reason: str  # asserted | contradicted | missed | trade-off
 
     def intro(self) -> str:
         """What the interviewer says before the follow-up's prompt."""
         about = self.follow_up.about
+        if self.reason == ASSERTED:
+            return f"Follow-up: you said that {about}. Let's look at that claim."
         if self.reason == CONTRADICTED:
             return (
                 f"Follow-up: part of your answer goes against a core point ({about}). "
@@ -51,6 +55,14 @@ def _contradicted(question: Question, answer: str, level: str) -> set[str]:
     return {r.point.text.casefold() for r in found}
 
 
+def _asserted(question: Question, answer: str, level: str) -> set[str]:
+    if question.kind is Kind.BEHAVIORAL or not question.misconceptions:
+        return set()
+    points = points_for(question, level)
+    found = assess(points, answer, question.prompt, question.misconceptions).misconceptions
+    return {m.claim.casefold() for m in found}
+
+
 def pick_follow_up(
     question: Question, level: str, answer: str, grade: Grade
 ) -> FollowUpPick | None:
@@ -58,6 +70,12 @@ def pick_follow_up(
     if not question.follow_ups or not answer.strip():
         return None
     indexed = list(enumerate(question.follow_ups))
+    wrong_claims = [f for f in indexed if f[1].trigger is FollowUpTrigger.MISCONCEPTION]
+    if wrong_claims:
+        said = _asserted(question, answer, level)
+        for index, follow_up in wrong_claims:
+            if follow_up.about.casefold() in said:
+                return FollowUpPick(index, follow_up, ASSERTED)
     missed_points = [f for f in indexed if f[1].trigger is FollowUpTrigger.MISSED]
     if missed_points:
         wrong = _contradicted(question, answer, level)
