@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import Prepbot
 from bot.config import Settings, redact_url
 from bot.content.loader import LoadResult, load_packs
+from bot.domain import Question
 from bot.ports import ChatPort, Clock, SyncReport, SystemClock, UnitOfWorkFactory
 from bot.scheduling import QotdJobs, Scheduler
 from bot.services.catalog import CatalogService
@@ -141,21 +143,9 @@ async def start(
     bot without changing what is stored.
     """
     content = load_content(settings.content_dir)
-    url = settings.resolved_database_url
-    log.info("database: %s", redact_url(url))
-    engine = create_engine(url)
-    try:
-        await migrate(engine)
-        uow = SqlAlchemyUnitOfWorkFactory(engine)
-        the_clock = clock or SystemClock()
-        if chat is not None:
-            chat = RateLimitedChat(chat, RateLimiter())
-        grace = timedelta(minutes=settings.qotd_grace_minutes)
-        core = build_core(uow, the_clock, rng, chat=chat, qotd_grace=grace, platforms=platforms)
-        report: SyncReport = await core.catalog.sync(content.questions)
-    except BaseException:
-        await engine.dispose()
-        raise
+    runtime, report = await open_runtime(
+        settings, content.questions, clock, rng, chat, platforms=platforms
+    )
     tune_garbage_collector()
     log.info(
         "content: %d questions (%d added, %d updated, %d retired)",
@@ -164,4 +154,35 @@ async def start(
         report.updated,
         report.retired,
     )
-    return Runtime(settings, engine, uow, core, the_clock)
+    return runtime
+
+
+async def open_runtime(
+    settings: Settings,
+    questions: Sequence[Question],
+    clock: Clock | None = None,
+    rng: random.Random | None = None,
+    chat: ChatPort | None = None,
+    *,
+    platforms: frozenset[str] | None = None,
+    limiter: RateLimiter | None = None,
+) -> tuple[Runtime, SyncReport]:
+    """Migrate the database, build the core around `chat` (behind the rate limiter) and
+    sync `questions` into it: `start` without reading the packs or tuning the process,
+    for harnesses that bring their own questions (an adapter's local platform)."""
+    url = settings.resolved_database_url
+    log.info("database: %s", redact_url(url))
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+        uow = SqlAlchemyUnitOfWorkFactory(engine)
+        the_clock = clock or SystemClock()
+        if chat is not None:
+            chat = RateLimitedChat(chat, limiter or RateLimiter())
+        grace = timedelta(minutes=settings.qotd_grace_minutes)
+        core = build_core(uow, the_clock, rng, chat=chat, qotd_grace=grace, platforms=platforms)
+        report: SyncReport = await core.catalog.sync(questions)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return Runtime(settings, engine, uow, core, the_clock), report

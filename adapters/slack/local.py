@@ -12,18 +12,15 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from adapters.slack.app import EVENTS_PATH, SlackAdapter
 from adapters.slack.testing import FakeSlack, Team
-from bot.bootstrap import Runtime, build_core
+from bot.bootstrap import Runtime, open_runtime
 from bot.config import Settings
 from bot.domain import Question
 from bot.ports import Clock, SystemClock
-from bot.services.ratelimit import RateLimitedChat, RateLimiter
-from bot.storage.engine import create_engine, migrate
-from bot.storage.uow import SqlAlchemyUnitOfWorkFactory
+from bot.services.ratelimit import RateLimiter
 
 T = TypeVar("T")
 
@@ -86,20 +83,15 @@ class LocalSlack:
         self.team = self.slack.add_team(self.team_name, install=not self.oauth)
         settings = self.settings()
         adapter = SlackAdapter(settings, host="127.0.0.1")
-        engine = create_engine(settings.resolved_database_url)
-        await migrate(engine)
-        uow = SqlAlchemyUnitOfWorkFactory(engine)
-        chat = RateLimitedChat(adapter.chat, self.limiter or RateLimiter())
-        core = build_core(
-            uow,
+        self.runtime, _ = await open_runtime(
+            settings,
+            self.questions,
             self.clock,
             random.Random(self.seed),
-            chat=chat,
-            qotd_grace=timedelta(minutes=settings.qotd_grace_minutes),
+            adapter.chat,
             platforms=frozenset({"slack"}),
+            limiter=self.limiter,
         )
-        await core.catalog.sync(self.questions)
-        self.runtime = Runtime(settings, engine, uow, core, self.clock)
         await adapter.start(self.runtime)
         self.adapter = adapter
         if self.socket_mode:
