@@ -18,7 +18,6 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
-from zoneinfo import available_timezones
 
 import discord
 from discord import app_commands
@@ -27,6 +26,7 @@ from adapters.discord.components import command_form
 from adapters.discord.interactions import Handler
 from bot.commands import COMMANDS, MAX_LONG_TEXT, Command, CommandError, Option
 from bot.content.topics import TOPICS
+from bot.services.settings import timezone_names
 from bot.views import error
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def suggestions(handler: Handler) -> dict[str, Suggest]:
         wanted = current.strip().casefold()
         found = [
             app_commands.Choice(name=zone, value=zone)
-            for zone in sorted(available_timezones())
+            for zone in timezone_names()
             if wanted in zone.casefold()
         ]
         return found[:CHOICE_LIMIT]

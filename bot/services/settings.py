@@ -48,6 +48,13 @@ def _zones() -> dict[str, str]:
     return {name.casefold(): name for name in names}
 
 
+@functools.cache
+def timezone_names() -> tuple[str, ...]:
+    """Every IANA zone name, sorted: read from the tz database once per process (a
+    platform's autocomplete asks on every keystroke)."""
+    return tuple(sorted(_zones().values()))
+
+
 class SettingError(ValueError):
     pass
 

@@ -96,3 +96,12 @@ def test_a_new_catalogue_command_appears_and_changes_the_hash(client):
     assert tree_hash(tree) != before
     again = discord.Client(intents=discord.Intents.none())
     assert tree_hash(build_tree(again, handler)) == before
+
+
+async def test_settings_value_suggests_timezones_in_any_case():
+    from adapters.discord.commands import suggestions
+
+    source = suggestions(Handler(core=None))["timezones"]  # type: ignore[arg-type]
+    found = [choice.value for choice in await source(None, "europe/par")]  # type: ignore[arg-type]
+    assert found == ["Europe/Paris"]
+    assert len(await source(None, "")) == 25  # type: ignore[arg-type]
