@@ -910,14 +910,21 @@ class QotdService:
         now = now or self.clock.now()
         report = TickReport()
         async with self.uow() as uow:
-            subscriptions = [s for s in await uow.subscriptions.active() if self.serves(s.platform)]
+            active = await uow.subscriptions.active()
+            subscriptions = [s for s in active if self.serves(s.platform)]
             taken_rows = await uow.qotd.since((now - timedelta(days=3)).date())
             reveals = await uow.qotd.due_reveals(now, now - CLAIM_LEASE)
             if self.platforms is not None:
+                # Most reveals belong to active subscriptions, already read; only a paused
+                # one's channel is looked up.
+                platform_of = {s.channel_id: s.platform for s in active}
                 kept = []
                 for post in reveals:
-                    owner = await uow.subscriptions.for_channel(post.channel_id)
-                    if owner is None or self.serves(owner.platform):
+                    platform = platform_of.get(post.channel_id)
+                    if platform is None:
+                        owner = await uow.subscriptions.for_channel(post.channel_id)
+                        platform = owner.platform if owner is not None else None
+                    if platform is None or self.serves(platform):
                         kept.append(post)
                 reveals = kept
         taken = {(p.subscription_id, p.local_date, p.kind): p for p in taken_rows}
