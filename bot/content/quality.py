@@ -141,29 +141,42 @@ def question_findings(question: Question) -> list[Finding]:
 
 @dataclass(frozen=True, slots=True)
 class RubricReport:
-    """What remains to author: counts over the open-type questions of a bank."""
+    """What remains to author: counts over the open-type and behavioral questions of a bank."""
 
     open_questions: int
     without_misconceptions: int
     without_core_marks: int
+    behavioral_questions: int = 0
+    behavioral_without_core_marks: int = 0
 
     def __str__(self) -> str:
         return (
             f"Rubric work left: {self.without_misconceptions} of {self.open_questions} open, "
             f"scenario and coding questions have no misconceptions; "
-            f"{self.without_core_marks} have no core/supporting marks."
+            f"{self.without_core_marks} have no core/supporting marks; "
+            f"{self.behavioral_without_core_marks} of {self.behavioral_questions} behavioral "
+            "questions have no core/supporting marks."
         )
 
 
+def _unmarked(question: Question) -> bool:
+    points = [p for _, rubric in _rubrics(question) for p in rubric]
+    return not points or any(p.core is None for p in points)
+
+
 def rubric_report(questions: Iterable[Question]) -> RubricReport:
-    total = without_misconceptions = without_marks = 0
+    total = without_misconceptions = without_marks = behavioral = behavioral_unmarked = 0
     for question in questions:
+        if question.kind is Kind.BEHAVIORAL:
+            behavioral += 1
+            behavioral_unmarked += _unmarked(question)
+            continue
         if question.kind not in OPEN_KINDS:
             continue
         total += 1
         if not question.misconceptions:
             without_misconceptions += 1
-        points = [p for _, rubric in _rubrics(question) for p in rubric]
-        if not points or any(p.core is None for p in points):
-            without_marks += 1
-    return RubricReport(total, without_misconceptions, without_marks)
+        without_marks += _unmarked(question)
+    return RubricReport(
+        total, without_misconceptions, without_marks, behavioral, behavioral_unmarked
+    )

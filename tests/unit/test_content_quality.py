@@ -128,6 +128,7 @@ def test_validate_reports_the_remaining_rubric_work(tmp_path: Path, capsys) -> N
     out = capsys.readouterr().out
     assert "1 of 1 open, scenario and coding questions have no misconceptions" in out
     assert "1 have no core/supporting marks" in out
+    assert "0 of 0 behavioral questions have no core/supporting marks" in out
 
 
 def test_the_shipped_bank_has_no_refused_phrasings() -> None:

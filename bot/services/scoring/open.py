@@ -326,10 +326,11 @@ def feedback_for(assessment: Assessment, points: Sequence[KeyPoint]) -> str:
         if len(assessment.contradicted) > 1:
             parts.append(f"{len(assessment.contradicted) - 1} more point(s) stated wrongly.")
     elif assessment.restated:
-        return (
+        parts.append(
             "This repeats the question rather than answering it. A good answer covers: "
             f"{_list([p.text for p in points])}."
         )
+        return " ".join(parts)
     elif assessment.off_topic and not parts:
         return (
             "This seems to answer a different question. A good answer covers: "
