@@ -440,9 +440,14 @@ def fold(text: str) -> str:
     return text
 
 
+_NO_ACRONYM = re.compile(r"\b[Nn]o-?([A-Z]{2,})(?=s?\b)")
+"""A term built on "No" and an acronym ("NoSQL", "No-SQL") is one word, not a negation."""
+
+
 def _split_camel(text: str) -> str:
     # "wordCount" -> "word Count", "snake_case" -> "snake case": identifiers in coding answers.
-    return _CAMEL.sub(" ", text[:MAX_CHARS]).replace("_", " ")
+    text = _NO_ACRONYM.sub(lambda m: "no" + m.group(1).lower(), text[:MAX_CHARS])
+    return _CAMEL.sub(" ", text).replace("_", " ")
 
 
 def words(text: str) -> list[str]:

@@ -111,6 +111,8 @@ bidirectional unidirectional|bidirectional left-to-right|causal bidirectional|
 linear nonlinear|deterministic stochastic|online offline|synchronous asynchronous|
 parallel sequential|convex nonconvex|stable unstable|explicit implicit|always never|
 all none|accept reject|greedy optimal|vanish explode|vanishing exploding|
+better worse|cheaper expensive|cheaper costlier|easier harder|earlier later|
+stronger weaker|wider narrower|deeper shallower|safer riskier|
 """
 ANTONYMS: dict[str, frozenset[str]] = {}
 
@@ -555,9 +557,16 @@ def _swapped(
                 clauses = {index.tokens[p].clause for p in found}
                 if len(clauses) > 1:
                     continue  # a swap is only read inside one clause
-                own, _ = lists[j]
-                if any(index.tokens[p].clause in clauses for p in own):
-                    continue  # the right word is there too ("decoder, unlike encoder, ...")
+                own, quality = lists[j]
+                taken = {p for k, p in enumerate(window.positions) if k != j}
+                if any(
+                    index.tokens[p].clause in clauses and q >= 1.0 and p not in taken
+                    for p, q in zip(own, quality, strict=True)
+                ):
+                    # The right word is there too ("decoder, unlike encoder, ..."); a word
+                    # of the same direction group standing for another phrase word ("lower
+                    # perplexity ... more surprised" for "less surprised") is not it.
+                    continue
                 explicit, cues = _cues_at(
                     index.tokens, window.positions, phrase.cues - phrase.negated
                 )

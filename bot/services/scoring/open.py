@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from bot.domain import Grade, KeyPoint, Misconception, Question
 from bot.services.scoring._common import is_blank, make_grade, quote
+from bot.services.scoring.comparisons import reversed_comparisons
 from bot.services.scoring.keypoints import (
     AnswerIndex,
     PointResult,
@@ -34,7 +35,6 @@ from bot.services.scoring.keypoints import (
 from bot.services.scoring.reference import split_key_points
 from bot.services.scoring.shape import keyword_list, relevance, restates_prompt, vocabulary
 from bot.text import tokenize
-from bot.text.normalize import MATCH_STOPWORDS
 
 FULL_MARKS_AT = 0.85
 """Unmarked rubric: share of key-point credit that earns 100."""
@@ -63,8 +63,6 @@ REVERSED_CAP = 60.0
 """A comparison of the model answer stated the other way round keeps the answer out of
 correct (more/less, faster/slower, before/after ...)."""
 MISCONCEPTION_COVER = 0.9
-REVERSED_COVER = 0.75
-MAX_REFERENCE = 6000
 """A misconception counts when (nearly) all its words are stated in one clause."""
 MIXED_CAP = 45.0
 
@@ -153,68 +151,6 @@ def asserted_misconceptions(
             ):
                 found.append(item)
                 break
-    return tuple(found)
-
-
-_COMPARATIVES = frozenset(
-    [
-        "more",
-        "less",
-        "fewer",
-        "faster",
-        "slower",
-        "higher",
-        "lower",
-        "larger",
-        "smaller",
-        "bigger",
-        "increase",
-        "increases",
-        "decrease",
-        "decreases",
-        "before",
-        "after",
-        "better",
-        "worse",
-        "cheaper",
-    ]
-)
-
-
-@lru_cache(maxsize=2048)
-def comparison_claims(reference: str) -> tuple[str, ...]:
-    """The clauses of a model answer that compare or order two things ("X is faster than Y",
-    "normalise before splitting"): implicit claims an answer must not reverse."""
-    clauses: dict[int, list[str]] = {}
-    for tok in tokenize(reference, max_tokens=1500):
-        clauses.setdefault(tok.clause, []).append(tok.word)
-    out: list[str] = []
-    for words in clauses.values():
-        content = [w for w in words if w not in MATCH_STOPWORDS and w not in _COMPARATIVES]
-        # Two things compared need a few words around the comparative ("after pretraining"
-        # alone is not a claim).
-        enough = len(content) >= 3 or (len(content) == 2 and "than" in words)
-        if enough and len(content) <= 14 and any(w in _COMPARATIVES for w in words):
-            out.append(" ".join(words))
-    return tuple(out)
-
-
-def reversed_comparisons(index: AnswerIndex, reference: str, prompt: str) -> tuple[str, ...]:
-    """Comparison clauses of `reference` that the answer states with the order reversed or
-    an opposite swapped in."""
-    claims = comparison_claims(reference[:MAX_REFERENCE])
-    if not claims:
-        return ()
-    demote = frozenset(t.stem for t in tokenize(prompt, max_tokens=200) if not t.grammar)
-    partners = prompt_partners(prompt)
-    found: list[str] = []
-    for claim in claims:
-        got = match_phrase(index, compile_phrase(claim, demote), partners)
-        contradiction = got.contradiction or ""
-        if got.coverage >= REVERSED_COVER and (
-            contradiction == "reversed" or contradiction.startswith("swapped")
-        ):
-            found.append(claim)
     return tuple(found)
 
 
