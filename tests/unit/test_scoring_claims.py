@@ -303,3 +303,21 @@ def test_a_wrong_claim_written_with_because_is_caught_when_asserted() -> None:
         "infinite memory."
     )
     assert "misconception" not in grade(question, denied).feedback
+
+
+def test_a_negated_point_is_not_stated_by_its_words_spread_over_clauses_without_the_negation() -> (
+    None
+):
+    leaf = Question(
+        id="leaf",
+        prompt="What is a leaf of a tree data structure?",
+        kind=Kind.OPEN,
+        topic="python",
+        level="junior",
+        model_answer="A node that has no children.",
+        key_points=(KeyPoint("a node that has no children", ("a node without children",)),),
+    )
+    assert grade(leaf, "A leaf is a node with no children.").verdict is Verdict.CORRECT
+    wrong = grade(leaf, "A leaf is a node with children, it is a terminating node.")
+    assert wrong.verdict is not Verdict.CORRECT
+    assert wrong.covered == ()

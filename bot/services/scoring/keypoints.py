@@ -496,6 +496,15 @@ def match_phrase(
             contradiction = contradiction or "negated"
             bad = max(bad, window.coverage)
             continue
+        if (
+            phrase.negated
+            and not _one_clause(tokens, window)
+            and not _cues_at(tokens, window.positions)[0]
+        ):
+            # A negated point ("a leaf has no children") is not stated by its words without
+            # the negation spread over two clauses ("a node with children, it is a
+            # terminating node").
+            continue
         if checkable and _reversed_than(index, phrase, window):
             contradiction = contradiction or "reversed"
             bad = max(bad, window.coverage)
