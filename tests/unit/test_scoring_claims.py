@@ -321,3 +321,19 @@ def test_a_negated_point_is_not_stated_by_its_words_spread_over_clauses_without_
     wrong = grade(leaf, "A leaf is a node with children, it is a terminating node.")
     assert wrong.verdict is not Verdict.CORRECT
     assert wrong.covered == ()
+
+
+def test_a_hedge_between_short_alternatives_inside_a_longer_answer_is_half_credit() -> None:
+    kv = Question(
+        id="kv",
+        prompt="How many KiB of KV cache does each token take?",
+        kind=Kind.SHORT,
+        topic="inference",
+        level="mid",
+        model_answer="128 KiB",
+        accepted=("128 KiB", "128"),
+    )
+    hedge = grade(kv, "either 128 or 256 KiB, depends if you count keys and values separately")
+    assert hedge.score == 50
+    assert grade(kv, "128 KiB, counting keys and values").score == 100
+    assert grade(kv, "128 or 128 KiB").score == 100

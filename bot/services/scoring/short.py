@@ -117,19 +117,27 @@ def _generic_variants(variants: list[str]) -> frozenset[str]:
     return frozenset(v for v in variants if len(v.split()) == 1 and v in heads)
 
 
+_CLAUSES = re.compile(r"[,;.!?()]+\s*|\s+-\s+")
+_EITHER = re.compile(r"^\s*(?:either|maybe|perhaps|probably)\s+", re.IGNORECASE)
+
+
 def _hedged(answer: str, variants: list[str]) -> bool:
-    """Whether the answer names another candidate as well ("BERT or GPT")."""
-    parts = [normalise_phrase(p) for p in _HEDGE.split(answer[:2000])]
-    parts = [p for p in parts if p]
-    if len(parts) < 2:
-        return False
-    wrong = 0
-    for part in parts:
-        if len(part.split()) > 4:
-            return False
-        if not any(_close(part, v)[0] or _contains(part.split(), v) is not None for v in variants):
-            wrong += 1
-    return wrong > 0
+    """Whether the answer names another candidate as well ("BERT or GPT", "either 128 or
+    256 KiB, depending on ..."): a clause of short alternatives joined by "or", one of which
+    is not an accepted variant."""
+    for clause in _CLAUSES.split(answer[:2000]):
+        raw = [_EITHER.sub("", p) for p in _HEDGE.split(clause)]
+        parts = [normalise_phrase(p) for p in raw]
+        parts = [p for p in parts if p]
+        if len(parts) < 2 or any(len(p.split()) > 4 for p in parts):
+            continue
+        named = [
+            any(_close(part, v)[0] or _contains(part.split(), v) is not None for v in variants)
+            for part in parts
+        ]
+        if any(named) and not all(named):
+            return True
+    return False
 
 
 def grade_short(question: Question, answer: str) -> Grade:
