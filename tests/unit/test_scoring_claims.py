@@ -337,3 +337,34 @@ def test_a_hedge_between_short_alternatives_inside_a_longer_answer_is_half_credi
     assert hedge.score == 50
     assert grade(kv, "128 KiB, counting keys and values").score == 100
     assert grade(kv, "128 or 128 KiB").score == 100
+
+
+def _agent_question() -> Question:
+    return Question(
+        id="agent",
+        prompt="An email agent can read mail and send email. How do you make it safe?",
+        kind=Kind.OPEN,
+        topic="llm-security",
+        level="senior",
+        model_answer="Recipients are constrained by code, and the cache wastes almost nothing.",
+        key_points=(
+            KeyPoint("recipients are constrained by code", ("code limits the recipients",), True),
+            KeyPoint("paging leaves near-zero waste", ("waste is near zero",), False),
+            KeyPoint("decontaminate before training", ("filter leaks before training",), False),
+        ),
+    )
+
+
+def test_a_synonym_in_the_same_slot_states_the_point() -> None:
+    got = grade(_agent_question(), "The recipients are restricted by code in the tool layer.")
+    assert "recipients are constrained by code" in got.covered
+
+
+def test_almost_no_is_not_a_negation() -> None:
+    got = grade(_agent_question(), "With paging there is almost no waste at all.")
+    assert "paging leaves near-zero waste" not in got.contradicted
+
+
+def test_a_contrast_word_next_to_one_other_word_is_not_a_swap() -> None:
+    answer = "We test on a benchmark released after the teacher's training cutoff."
+    assert grade(_agent_question(), answer).contradicted == ()

@@ -31,6 +31,7 @@ from rapidfuzz.distance import Levenshtein
 
 from bot.domain import KeyPoint
 from bot.services.scoring.shape import bare_items
+from bot.services.scoring.synonyms import SYNONYM_QUALITY, SYNONYMS
 from bot.services.scoring.stance import Stance, Stances, analyse, cue_tokens, stance_of
 from bot.text import DIMINISHERS, Token, fold, stem, tokenize
 from bot.text.normalize import MATCH_STOPWORDS
@@ -46,6 +47,8 @@ CHECK_FROM = 0.5
 DEMOTED = 0.25
 """Weight of a phrase word that also occurs in the prompt."""
 NEGATION_SCOPE = 4
+_HEDGES = frozenset(["almost", "nearly", "virtually", "practically", "next"])
+"""Words that turn a following "no" into "hardly any" ("almost no waste", "next to no")."""
 LISTED_CREDIT = 0.5
 """Share of a point's credit earned when it is only named as a bare list item."""
 MAX_POSITIONS = 40
@@ -268,6 +271,9 @@ class AnswerIndex:
         for mate in DIRECTION.get(stem_, ()):
             for p in self.by_stem.get(mate, ())[:MAX_POSITIONS]:
                 found.setdefault(p, 0.9)
+        for mate in SYNONYMS.get(stem_, ()):
+            for p in self.by_stem.get(mate, ())[:MAX_POSITIONS]:
+                found.setdefault(p, SYNONYM_QUALITY)
         budget = _typo_budget(word)
         if budget and self.vocab:
             for cand, _dist, _ in process.extract(
@@ -379,6 +385,8 @@ def _cues_at(
                 continue
             if tok.word == "no" and nxt in ("matter", "doubt"):
                 continue
+            if tok.word == "no" and c > 0 and tokens[c - 1].word in _HEDGES:
+                continue  # "almost no waste" says "near-zero waste"
             seen.add(c)
             if tok.negation:
                 explicit += 1
@@ -562,6 +570,9 @@ def _swapped(
                     break
                 if window.positions[j] is None:
                     continue
+                others = sum(1 for k, p in enumerate(window.positions) if k != j and p is not None)
+                if others < min(2, len(phrase.words) - 1):
+                    continue  # one other word next to the contrast word is no statement
                 found = [p for p in window.positions if p is not None]
                 clauses = {index.tokens[p].clause for p in found}
                 if len(clauses) > 1:

@@ -47,10 +47,16 @@ CONTRADICTION_PENALTY = 0.5
 CORE_SHARE = 0.7
 """Marked rubric: all core points asserted earn 70, supporting points the other 30."""
 CORE_ASSERTED = 0.8
+MARKED_CURVE = 0.65
+"""Marked rubric, not every core point asserted: the partial score is
+``69 * (CORE_WEIGHT * core share + (1 - CORE_WEIGHT) * supporting share) ** MARKED_CURVE``."""
+CORE_WEIGHT = 0.75
 """Marked rubric: a core point with this much credit counts as asserted (credit below 1 means
 some of its words are paraphrased away)."""
 MARKED_CONTRADICTION = 20.0
-"""Marked rubric: score lost per contradicted point."""
+"""Marked rubric: score lost per contradicted core point."""
+SUPPORT_CONTRADICTION = 10.0
+"""Marked rubric: score lost per contradicted supporting point."""
 LIST_CAP = 50.0
 RESTATED_CAP = 10.0
 OFF_TOPIC_BELOW = 0.4
@@ -197,9 +203,14 @@ def score_of(assessment: Assessment) -> float:
         else:
             # Not correct without every core point; supporting points still count toward
             # partial credit, on the same concave curve as an unmarked rubric.
-            blend = 0.75 * core_share + 0.25 * (support_share if support else 0.0)
-            score = (100.0 * CORE_SHARE - 1) * blend**UNMARKED_CURVE
-        score -= MARKED_CONTRADICTION * len(assessment.contradicted)
+            blend = CORE_WEIGHT * core_share + (1 - CORE_WEIGHT) * (
+                support_share if support else 0.0
+            )
+            score = (100.0 * CORE_SHARE - 1) * blend**MARKED_CURVE
+        score -= sum(
+            MARKED_CONTRADICTION if r.point.core else SUPPORT_CONTRADICTION
+            for r in assessment.contradicted
+        )
         score = max(0.0, score) * assessment.prose
     else:
         share = min(1.0, assessment.raw / FULL_MARKS_AT)
