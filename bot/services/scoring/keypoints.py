@@ -31,8 +31,8 @@ from rapidfuzz.distance import Levenshtein
 
 from bot.domain import KeyPoint
 from bot.services.scoring.shape import bare_items
-from bot.services.scoring.synonyms import SYNONYM_QUALITY, SYNONYMS
 from bot.services.scoring.stance import Stance, Stances, analyse, cue_tokens, stance_of
+from bot.services.scoring.synonyms import SYNONYM_QUALITY, SYNONYMS
 from bot.text import DIMINISHERS, Token, fold, stem, tokenize
 from bot.text.normalize import MATCH_STOPWORDS
 
