@@ -429,6 +429,11 @@ _SENTENCE_END = frozenset({".", "!", "?", "\n"})
 _CLAUSE_END = frozenset({";", ":", ",", "(", ")", "[", "]", "{", "}", " - "})
 
 
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+_ROMAN_TYPE = re.compile(r"\b(type|phase|class|tier|level|stage)\s+(iv|iii|ii|i)\b")
+""""Type I" and "type II" errors: the numeral is the claim, not the pronoun "I"."""
+
+
 def fold(text: str) -> str:
     """Casefold, strip accents (NFKD), unify quotes and dashes, expand n't contractions."""
     text = text[:MAX_CHARS].translate(_APOSTROPHES)
@@ -437,7 +442,7 @@ def fold(text: str) -> str:
     text = text.casefold()
     for pattern, repl in _CONTRACTIONS:
         text = pattern.sub(repl, text)
-    return text
+    return _ROMAN_TYPE.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2)]}", text)
 
 
 _NO_ACRONYM = re.compile(r"\b[Nn]o-?([A-Z]{2,})(?=s?\b)")

@@ -128,21 +128,23 @@ def _add_pair(a: str, b: str, into: dict[str, frozenset[str]]) -> None:
     into[sb] = into.get(sb, frozenset()) | {sa}
 
 
-UP = frozenset(
-    stem(w) for w in ["increase", "raise", "higher", "more", "grow", "boost", "larger", "bigger"]
+_OPPOSED_DIRECTIONS = (
+    ("increase raise grow boost", "decrease reduce shrink diminish cut lower"),
+    ("more", "less fewer"),
+    ("higher", "lower"),
+    ("larger bigger", "smaller"),
 )
-DOWN = frozenset(
-    stem(w)
-    for w in ["decrease", "reduce", "lower", "less", "fewer", "shrink", "smaller", "diminish"]
-)
-"""Direction words: any two of one group match each other (0.9), and UP x DOWN are opposites."""
+"""Opposite directions, class by class: "more" is opposed to "less", not to "smaller" ("rare
+words take more tokens" is not contradicted by "split into smaller pieces")."""
+UP = frozenset(stem(w) for ups, _ in _OPPOSED_DIRECTIONS for w in ups.split())
+DOWN = frozenset(stem(w) for _, downs in _OPPOSED_DIRECTIONS for w in downs.split())
+"""Direction words: any two of one group match each other (0.9)."""
 DIRECTION: dict[str, frozenset[str]] = {s: UP for s in UP} | {s: DOWN for s in DOWN}
 
-for _up in UP:
-    for _down in DOWN:
-        if _up != _down:
-            ANTONYMS[_up] = ANTONYMS.get(_up, frozenset()) | {_down}
-            ANTONYMS[_down] = ANTONYMS.get(_down, frozenset()) | {_up}
+for _ups, _downs in _OPPOSED_DIRECTIONS:
+    for _up in _ups.split():
+        for _down in _downs.split():
+            _add_pair(_up, _down, ANTONYMS)
 
 for _pair in _ANTONYM_WORDS.split("|"):
     _ws = _pair.split()
