@@ -57,7 +57,6 @@ NUMBER_WORDS: dict[str, str] = {
     "second": "2nd",
     "third": "3rd",
     "half": "0.5",
-    "once": "1",
     "twice": "2",
 }
 
@@ -418,7 +417,11 @@ _CONTRACTIONS = (
     (re.compile(r"n't\b"), " not"),
     (re.compile(r"'(s|re|ve|ll|d|m)\b"), ""),
 )
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL = re.compile(r"\b[a-z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b")
+"""A camelCase identifier ("wordCount", "maxNewTokens"): split into its words. Names that
+start with a capital ("LoRA", "ReLU", "PyTorch", "LangChain") stay one word, so they match
+however the answer capitalises them ("lora", "langchain")."""
+_CAMEL_PART = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z][a-z0-9]*|[0-9]+|\n|[.!?;:,()\[\]{}]| - ")
 _WORD = re.compile(r"\d+(?:\.\d+)?|[a-z0-9]+")
 _CLAUSE_WORDS = frozenset(
@@ -452,7 +455,8 @@ _NO_ACRONYM = re.compile(r"\b[Nn]o-?([A-Z]{2,})(?=s?\b)")
 def _split_camel(text: str) -> str:
     # "wordCount" -> "word Count", "snake_case" -> "snake case": identifiers in coding answers.
     text = _NO_ACRONYM.sub(lambda m: "no" + m.group(1).lower(), text[:MAX_CHARS])
-    return _CAMEL.sub(" ", text).replace("_", " ")
+    text = text.replace("_", " ")
+    return _CAMEL.sub(lambda m: _CAMEL_PART.sub(" ", m.group(0)), text)
 
 
 def words(text: str) -> list[str]:

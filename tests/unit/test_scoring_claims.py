@@ -368,3 +368,28 @@ def test_almost_no_is_not_a_negation() -> None:
 def test_a_contrast_word_next_to_one_other_word_is_not_a_swap() -> None:
     answer = "We test on a benchmark released after the teacher's training cutoff."
     assert grade(_agent_question(), answer).contradicted == ()
+
+
+def _bias_question() -> Question:
+    return Question(
+        id="bias",
+        prompt="How would you evaluate and reduce social bias in word embeddings?",
+        kind=Kind.OPEN,
+        topic="embeddings",
+        level="mid",
+        model_answer="Measure with WEAT or a bias direction; use MTEB as a start.",
+        key_points=(
+            KeyPoint("measure with WEAT or a bias direction", ("WEAT association test",)),
+            KeyPoint("MTEB as a start", ("start from MTEB scores",)),
+        ),
+    )
+
+
+def test_a_negation_in_the_next_sentence_does_not_deny_the_point() -> None:
+    got = grade(_bias_question(), "Measure with WEAT. Hard debiasing does not remove bias.")
+    assert got.contradicted == ()
+
+
+def test_rather_than_only_keeps_what_follows() -> None:
+    got = grade(_bias_question(), "Build a domain test set rather than only MTEB as a start.")
+    assert got.contradicted == ()

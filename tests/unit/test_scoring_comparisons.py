@@ -66,3 +66,33 @@ def test_nosql_is_a_word_not_a_negation() -> None:
     reference = "NoSQL systems usually scale horizontally more easily and have flexible schemas."
     answer = "NoSQL systems usually scale horizontally less easily and have flexible schemas."
     assert reversed_comparisons(AnswerIndex.build(answer), reference, "")
+
+
+def test_type_one_and_type_two_keep_their_numerals() -> None:
+    from bot.text import tokenize
+
+    words = [t.word for t in tokenize("A Type I error; a type II error. I think so.")]
+    assert words[:4] == ["a", "type", "1", "error"]
+    assert words[4:8] == ["a", "type", "2", "error"]
+    assert words[8] == "i"
+
+
+def test_opposite_directions_are_opposed_within_their_class_only() -> None:
+    from bot.services.scoring.keypoints import ANTONYMS
+    from bot.text import stem
+
+    assert stem("less") in ANTONYMS[stem("more")]
+    assert stem("decrease") in ANTONYMS[stem("increase")]
+    assert stem("smaller") not in ANTONYMS[stem("more")]
+    assert stem("worse") in ANTONYMS[stem("better")]
+
+
+def test_names_match_however_they_are_capitalised_or_spaced() -> None:
+    from bot.services.scoring.keypoints import compile_phrase, match_phrase
+    from bot.text import tokenize
+
+    words = [t.word for t in tokenize("LoRA, ReLU, PyTorch, vLLM, wordCount, all at once")]
+    assert words == ["lora", "relu", "pytorch", "vllm", "word", "count", "all", "at", "once"]
+    phrase = compile_phrase("FlashAttention fuses the kernels")
+    got = match_phrase(AnswerIndex.build("flash attention fuses the kernels"), phrase, {})
+    assert got.coverage == 1.0

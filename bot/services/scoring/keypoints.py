@@ -41,7 +41,8 @@ MAX_TOKENS = 600
 COVER = 0.7
 """Phrase coverage from which a key point counts as stated."""
 CREDIT_FROM = 0.3
-CREDIT_FULL = 0.75
+MARKED_CREDIT_FROM = 0.2
+CREDIT_FULL = 0.7
 CHECK_FROM = 0.5
 """Phrase coverage from which a negated or reversed window counts as a contradiction."""
 DEMOTED = 0.25
@@ -258,6 +259,15 @@ class AnswerIndex:
             index.by_stem.setdefault(tok.stem, []).append(i)
             index.by_word.setdefault(tok.word, []).append(i)
         index.vocab = list(index.by_word)
+        # Two words written apart also stand for the name written as one ("flash
+        # attention" for "FlashAttention", "lang chain" for "LangChain").
+        words = frozenset(index.by_stem)
+        for i in range(len(index.tokens) - 1):
+            a, b = index.tokens[i], index.tokens[i + 1]
+            if a.clause == b.clause and not a.grammar and not b.grammar:
+                joined = stem(a.word + b.word)
+                if joined not in words:
+                    index.by_stem.setdefault(joined, []).append(i)
         index.stances = analyse(index.tokens)
         index.bare = bare_items(index.tokens)
         return index
@@ -356,6 +366,17 @@ class PhraseMatch:
     """How many sentences the stated words span."""
 
 
+_ONLY = frozenset(["only", "just", "solely", "merely"])
+
+
+def _after_link(tokens: list[Token], at: int) -> str:
+    """The word after "rather than" / "instead of" (or after the cue itself)."""
+    i = at + 1
+    if i < len(tokens) and tokens[i].word in ("than", "of"):
+        i += 1
+    return tokens[i].word if i < len(tokens) else ""
+
+
 def _cues_at(
     tokens: list[Token],
     positions: Iterable[int | None],
@@ -385,6 +406,8 @@ def _cues_at(
             nxt = tokens[c + 1].word if c + 1 < len(tokens) else ""
             if tok.word == "not" and nxt in ("only", "just", "necessarily"):
                 continue
+            if tok.word in ("rather", "instead") and _after_link(tokens, c) in _ONLY:
+                continue  # "rather than only MTEB" keeps MTEB
             if tok.word == "no" and nxt in ("matter", "doubt"):
                 continue
             if tok.word == "no" and c > 0 and tokens[c - 1].word in _HEDGES:
@@ -419,6 +442,8 @@ def _contradicts(
 ) -> bool:
     """Whether the window states the phrase with the opposite polarity (`ignore`: positions
     of a denial frame, read separately)."""
+    if len({tokens[p].sentence for p in window.positions if p is not None}) > 1:
+        return False  # words gathered from two sentences are not one statement to deny
     explicit, total = _cues_at(tokens, window.positions, phrase.cues - phrase.negated, ignore)
     if total % 2 == phrase.cues % 2:
         return False
@@ -572,7 +597,11 @@ def _swapped(
                     break
                 if window.positions[j] is None:
                     continue
-                others = sum(1 for k, p in enumerate(window.positions) if k != j and p is not None)
+                others = sum(
+                    1
+                    for k, p in enumerate(window.positions)
+                    if k != j and p is not None and not index.tokens[p].word.isdigit()
+                )
                 if others < min(2, len(phrase.words) - 1):
                     continue  # one other word next to the contrast word is no statement
                 found = [p for p in window.positions if p is not None]
@@ -580,7 +609,11 @@ def _swapped(
                 if len(clauses) > 1:
                     continue  # a swap is only read inside one clause
                 own, quality = lists[j]
-                taken = {p for k, p in enumerate(window.positions) if k != j}
+                taken = {
+                    p
+                    for k, p in enumerate(window.positions)
+                    if k != j and p is not None and _quality(lists[k], p) >= 1.0
+                }
                 if any(
                     index.tokens[p].clause in clauses and q >= 1.0 and p not in taken
                     for p, q in zip(own, quality, strict=True)
@@ -601,6 +634,12 @@ def _swapped(
                 other_word = partner_tok.word
                 return f"{pw.word}/{other_word}", window
     return None
+
+
+def _quality(found: tuple[list[int], list[float]], position: int) -> float:
+    positions, qualities = found
+    i = bisect_left(positions, position)
+    return qualities[i] if i < len(positions) and positions[i] == position else 0.0
 
 
 _PAIR = re.compile(
@@ -645,12 +684,16 @@ class PointResult:
     """Stated only as a bare list item (credit reduced to `LISTED_CREDIT`)."""
 
 
-def credit_for(coverage: float) -> float:
+def credit_for(coverage: float, marked: bool = False) -> float:
+    """Credit for a point stated with `coverage`; a point of a marked rubric (written as a
+    claim with a short label among its phrasings) earns credit from `MARKED_CREDIT_FROM`, a
+    point cut automatically from a model answer from `CREDIT_FROM`."""
+    start = MARKED_CREDIT_FROM if marked else CREDIT_FROM
     if coverage >= CREDIT_FULL:
         return 1.0
-    if coverage <= CREDIT_FROM:
+    if coverage <= start:
         return 0.0
-    return (coverage - CREDIT_FROM) / (CREDIT_FULL - CREDIT_FROM)
+    return (coverage - start) / (CREDIT_FULL - start)
 
 
 def _worth(match: PhraseMatch) -> float:
@@ -675,12 +718,21 @@ def assess_points(
                     contradicted = got
             elif _worth(got) > _worth(best):
                 best = got
-        if contradicted is not None and best.coverage < COVER:
+        # A phrasing stated elsewhere outweighs a swapped one only if it is nearly as complete
+        # ("rule-based suffix removal" without its subject does not undo "lemmatization strips
+        # suffixes", which swaps the subject).
+        swapped = contradicted is not None and (contradicted.contradiction or "").startswith(
+            "swapped"
+        )
+        need = max(COVER, contradicted.coverage - 0.2) if swapped and contradicted else COVER
+        if contradicted is not None and best.coverage < need:
             results.append(
                 PointResult(point, contradicted.coverage, 0.0, contradicted.contradiction)
             )
         else:
-            credit = credit_for(best.coverage) * (LISTED_CREDIT if best.listed else 1.0)
+            credit = credit_for(best.coverage, point.core is not None) * (
+                LISTED_CREDIT if best.listed else 1.0
+            )
             results.append(PointResult(point, best.coverage, credit, None, best.listed))
     return results, index
 

@@ -46,11 +46,19 @@ CONTRADICTION_PENALTY = 0.5
 """Unmarked rubric: per contradicted point, in key points (half a point)."""
 CORE_SHARE = 0.7
 """Marked rubric: all core points asserted earn 70, supporting points the other 30."""
-CORE_ASSERTED = 0.8
-MARKED_CURVE = 0.65
+CORE_ASSERTED = 0.6
+MARKED_CURVE = 0.3
 """Marked rubric, not every core point asserted: the partial score is
 ``69 * (CORE_WEIGHT * core share + (1 - CORE_WEIGHT) * supporting share) ** MARKED_CURVE``."""
-CORE_WEIGHT = 0.75
+CORE_WEIGHT = 0.5
+IDEA_ASSERTED = 0.8
+"""Marked rubric: credit from which a point (core or supporting) counts as one idea stated."""
+NOTHING_ASSERTED_CAP = 34.0
+"""Marked rubric: cap when no point at all reaches `IDEA_ASSERTED`."""
+CORE_ENGAGED = 0.65
+"""Marked rubric: an answer none of whose core points reaches this credit is capped at
+`NO_CORE_CAP` (incorrect): it may share supporting facts, but it answers another question."""
+NO_CORE_CAP = 34.0
 """Marked rubric: a core point with this much credit counts as asserted (credit below 1 means
 some of its words are paraphrased away)."""
 MARKED_CONTRADICTION = 20.0
@@ -212,6 +220,14 @@ def score_of(assessment: Assessment) -> float:
             for r in assessment.contradicted
         )
         score = max(0.0, score) * assessment.prose
+        if not any(r.credit >= IDEA_ASSERTED - 1e-9 for r in assessment.results):
+            # Words near the rubric's without one idea of it stated: an interviewer hears
+            # no correct idea, so the answer stays incorrect.
+            score = min(score, NOTHING_ASSERTED_CAP)
+        if max((r.credit for r in core), default=0.0) < CORE_ENGAGED - 1e-9:
+            # Not one core point even half stated: supporting facts shared with a neighbouring
+            # question do not answer this one.
+            score = min(score, NO_CORE_CAP)
     else:
         share = min(1.0, assessment.raw / FULL_MARKS_AT)
         score = 100.0 * share**UNMARKED_CURVE * assessment.prose

@@ -66,6 +66,7 @@ hallucinate fabricate invent
 grow expand
 shrink compress
 keep retain preserve
+clip clamp
 ignore skip
 detect identify spot catch
 attacker adversary
