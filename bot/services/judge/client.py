@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
@@ -46,11 +47,13 @@ class JudgeFailure(Exception):
 
 def completions_url(base: str) -> str:
     """`{base}/chat/completions` from a base such as http://localhost:11434/v1, with or
-    without a trailing slash or the `/chat/completions` already there."""
-    url = base.strip().rstrip("/")
-    if url.endswith(PATH):
-        url = url[: -len(PATH)]
-    return url + PATH
+    without a trailing slash or the `/chat/completions` already there; a query string
+    (`?api-version=...`) stays at the end."""
+    parts = urlsplit(base.strip())
+    path = parts.path.rstrip("/")
+    if path.endswith(PATH):
+        path = path[: -len(PATH)]
+    return urlunsplit((parts.scheme, parts.netloc, path + PATH, parts.query, ""))
 
 
 def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
