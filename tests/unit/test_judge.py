@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.domain import KeyPoint, Kind, Misconception, Question, Verdict
-from bot.services.judge import Breaker, completions_url
+from bot.services.judge import Breaker, ChatCompletions, JudgeGrader, completions_url
 from bot.services.judge.client import message_content, retry_after
 from bot.services.judge.prompt import MAX_FEEDBACK, SYSTEM, messages, rubric_for
 from bot.services.judge.verdict import InvalidReply, grade_of, parse
@@ -363,3 +363,15 @@ def test_the_judge_needs_a_url_and_a_model(monkeypatch):
     monkeypatch.setenv("PREPBOT_GRADER_TIMEOUT", "0")
     with pytest.raises(ValidationError):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+async def test_an_unexpected_error_in_the_client_still_gives_the_claims_grade():
+    class Broken(ChatCompletions):
+        async def complete(self, messages):
+            raise RuntimeError("a bug, not the endpoint")
+
+    question = _question()
+    grader = JudgeGrader(Broken("http://127.0.0.1:9/v1", "m"))
+    answer = "It is the probability of data at least as extreme as observed."
+    assert await grader.grade(question, answer, None) == grade(question, answer)
+    assert grader.failures == {"error": 1}

@@ -137,6 +137,9 @@ class JudgeGrader:
         except InvalidReply as exc:
             self._failed("invalid reply", str(exc))
             return await self.fallback.grade(question, answer, level)
+        except Exception as exc:  # noqa: BLE001 - whatever broke, the answer gets its grade
+            self._failed("error", type(exc).__name__)
+            return await self.fallback.grade(question, answer, level)
         except BaseException:
             self.breaker.abandoned()
             raise
