@@ -233,6 +233,8 @@ def test_scores_follow_the_claims_formula():
         "small p-values are evidence against the null hypothesis",
         "says nothing about effect size",
     )
+    # A contradicted supporting point costs half as much.
+    assert _judged({**ALL, "p4": "contradicted"}).score == 75
     nothing = _judged(dict.fromkeys(ALL, "missing"))
     assert nothing.score == 0 and nothing.verdict is Verdict.INCORRECT
 
