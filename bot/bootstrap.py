@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,10 +17,11 @@ from bot.app import Prepbot
 from bot.config import Settings, redact_url
 from bot.content.loader import LoadResult, load_packs
 from bot.domain import Question
-from bot.ports import ChatPort, Clock, SyncReport, SystemClock, UnitOfWorkFactory
+from bot.ports import ChatPort, Clock, Grader, SyncReport, SystemClock, UnitOfWorkFactory
 from bot.scheduling import QotdJobs, Scheduler
 from bot.services.catalog import CatalogService
 from bot.services.cohorts import CohortService
+from bot.services.grading import ClaimsGrader
 from bot.services.interview import InterviewService
 from bot.services.leaderboard import LeaderboardService
 from bot.services.practice import PracticeService
@@ -72,11 +74,14 @@ def build_core(
     chat: ChatPort | None = None,
     qotd_grace: timedelta = DEFAULT_GRACE,
     platforms: frozenset[str] | None = None,
+    grader: Grader | None = None,
 ) -> Prepbot:
-    """The core with every service; `chat` is where scheduled posts (QOTD) go."""
+    """The core with every service; `chat` is where scheduled posts (QOTD) go, `grader`
+    grades answers (the claims grader by default)."""
     practice = PracticeService(uow, clock, rng)
+    grader = grader or ClaimsGrader()
     return Prepbot(
-        quiz=QuizService(uow, clock, rng, on_graded=practice.review_attempts),
+        quiz=QuizService(uow, clock, rng, on_graded=practice.review_attempts, grader=grader),
         leaderboard=LeaderboardService(uow, clock),
         stats=StatsService(uow, clock),
         catalog=CatalogService(uow, clock),
@@ -90,10 +95,11 @@ def build_core(
             rng=rng,
             on_graded=practice.review_attempts,
             platforms=platforms,
+            grader=grader,
         ),
         practice=practice,
         settings=SettingsService(uow, clock),
-        interview=InterviewService(uow, clock, rng, practice),
+        interview=InterviewService(uow, clock, rng, practice, grader=grader),
     )
 
 
@@ -105,6 +111,7 @@ class Runtime:
     core: Prepbot
     clock: Clock
     qotd_jobs: QotdJobs | None = None
+    grader: Grader | None = None
 
     def start_qotd(self) -> QotdJobs:
         """The QOTD scheduler jobs for this runtime (call `await jobs.start()` in the
@@ -117,10 +124,43 @@ class Runtime:
         if self.qotd_jobs is not None:
             self.qotd_jobs.stop()
         # Answers already submitted are recorded before the database goes away.
-        await self.core.quiz.answers.drain()
+        await self.core.quiz.drain()
         if self.core.qotd is not None:
             await self.core.qotd.settle()
+        if self.grader is not None:
+            await self.grader.close()
         await self.engine.dispose()
+
+
+def make_grader(settings: Settings) -> Grader:
+    """The LLM judge when PREPBOT_GRADER_URL and PREPBOT_GRADER_MODEL are set, else the
+    claims grader; logs which one grades (never the key)."""
+    if not (settings.judge_configured and settings.grader_url and settings.grader_model):
+        log.info("grader: claims (set PREPBOT_GRADER_URL and PREPBOT_GRADER_MODEL for a judge)")
+        return ClaimsGrader()
+    from bot.services.judge import ChatCompletions, JudgeGrader
+
+    key = settings.grader_api_key.get_secret_value() if settings.grader_api_key else None
+    client = ChatCompletions(
+        settings.grader_url, settings.grader_model, key, settings.grader_timeout
+    )
+    log.info(
+        "grader: LLM judge %s at %s (%s, timeout %gs); the claims grader stands in on failure",
+        settings.grader_model,
+        shown_url(client.url),
+        "with an API key" if key else "no API key",
+        settings.grader_timeout,
+    )
+    return JudgeGrader(client)
+
+
+def shown_url(url: str) -> str:
+    """An HTTP URL safe to log: no user, password or query string."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def load_content(content_dir: Path) -> LoadResult:
@@ -180,9 +220,18 @@ async def open_runtime(
         if chat is not None:
             chat = RateLimitedChat(chat, limiter or RateLimiter())
         grace = timedelta(minutes=settings.qotd_grace_minutes)
-        core = build_core(uow, the_clock, rng, chat=chat, qotd_grace=grace, platforms=platforms)
+        grader = make_grader(settings)
+        core = build_core(
+            uow,
+            the_clock,
+            rng,
+            chat=chat,
+            qotd_grace=grace,
+            platforms=platforms,
+            grader=grader,
+        )
         report: SyncReport = await core.catalog.sync(questions)
     except BaseException:
         await engine.dispose()
         raise
-    return Runtime(settings, engine, uow, core, the_clock), report
+    return Runtime(settings, engine, uow, core, the_clock, grader=grader), report

@@ -51,6 +51,35 @@ class Settings(BaseSettings):
         default=120, ge=0, le=24 * 60, alias="PREPBOT_QOTD_GRACE_MINUTES"
     )
 
+    # The optional LLM judge for open answers: any OpenAI-compatible chat endpoint (base
+    # URL such as https://api.openai.com/v1 or http://localhost:11434/v1). Active only with
+    # both URL and model; the claims grader stands in whenever it fails or is slow.
+    grader_url: str | None = Field(default=None, alias="PREPBOT_GRADER_URL")
+    grader_model: str | None = Field(default=None, alias="PREPBOT_GRADER_MODEL")
+    grader_api_key: SecretStr | None = Field(default=None, alias="PREPBOT_GRADER_API_KEY")
+    grader_timeout: float = Field(default=10.0, gt=0, le=120, alias="PREPBOT_GRADER_TIMEOUT")
+
+    @field_validator("grader_url", "grader_model", "grader_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `PREPBOT_GRADER_URL=` in a .env file means "no judge", not an empty URL.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("grader_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not value.startswith(("http://", "https://")) or len(value) <= len("https://"):
+            raise ValueError("PREPBOT_GRADER_URL must be an http:// or https:// URL")
+        return value
+
+    @property
+    def judge_configured(self) -> bool:
+        """The LLM judge grades open answers only when both its URL and model are set."""
+        return bool(self.grader_url and self.grader_model)
+
     @field_validator("default_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

@@ -18,6 +18,7 @@ from bot.domain import (
     Channel,
     Cohort,
     Community,
+    Grade,
     LeaderboardRow,
     LeaderboardScope,
     LeaderboardWindow,
@@ -90,6 +91,34 @@ class ChatPort(Protocol):
 
     async def open_thread(self, message: SentMessage, title: str) -> Target | None:
         """Open a discussion thread under `message`; None where the platform has none."""
+        ...
+
+
+class Grader(Protocol):
+    """Grades an answer: `bot.services.grading.ClaimsGrader` (the pure claims grader, the
+    default) or `bot.services.judge.JudgeGrader` (an LLM judge that falls back to it).
+
+    A grader that may wait on the network says so through `consults`: the services grade
+    such answers before they open a unit of work, so no transaction is held open while a
+    remote model thinks."""
+
+    @property
+    def remote(self) -> bool:
+        """Whether `grade` may wait on something outside the process for some question."""
+        ...
+
+    def consults(self, question: Question) -> bool:
+        """Whether grading an answer to `question` may wait on something outside the
+        process (False: `grade` is pure CPU work, safe inside a transaction)."""
+        ...
+
+    async def grade(self, question: Question, answer: str, level: str | None) -> Grade:
+        """Grade `answer` to `question` against the rubric for `level`. Never raises for a
+        failing outside service: the claims grade stands in."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections (at shutdown)."""
         ...
 
 

@@ -34,6 +34,7 @@ from bot.ports import (
     ChatError,
     ChatPort,
     Clock,
+    Grader,
     NewAttempt,
     NewQotdPost,
     PendingQuestion,
@@ -48,6 +49,7 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services.context import Caller, resolve
+from bot.services.grading import ClaimsGrader
 from bot.services.model_answer import provenance_fields, split_text
 from bot.services.points import points_for
 from bot.services.quiz import GradedHook, accepted_line, community_topics, unreadable_choice
@@ -65,6 +67,7 @@ MAX_ATTEMPTS = 3
 DEFAULT_CONCURRENCY = 64
 MAX_ANSWER_CHARS = 6000
 MAX_FIELD = 1000
+ANSWERS_CLOSED = "Answers for that question closed when the answer was revealed."
 DIGEST_TOP = 10
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ADMIN_SUBCOMMANDS = ("setup", "show", "pause", "resume", "skip", "now")
@@ -520,6 +523,23 @@ class TickReport:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class _Answered:
+    """An answer's outcome; `recorded_post` is the post whose answer count changed."""
+
+    reply: Reply
+    recorded_post: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _ToGrade:
+    """An answer to grade outside any unit of work (the grader consults a remote model)."""
+
+    post_id: int
+    question: Question
+    level: str | None
+
+
 class QotdService:
     """Question of the day. Admin commands change subscriptions; `tick(now)` posts what is
     due (questions, late ones within the grace window, reveals, weekly digests); members
@@ -536,10 +556,12 @@ class QotdService:
         concurrency: int = DEFAULT_CONCURRENCY,
         on_graded: GradedHook | None = None,
         platforms: frozenset[str] | None = None,
+        grader: Grader | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.on_graded = on_graded
+        self.grader: Grader = grader or ClaimsGrader()
         # The platforms this process posts to (None: all). A Slack-only process sharing a
         # database with a Discord one must leave Discord's channels alone.
         self.platforms = platforms
@@ -745,7 +767,11 @@ class QotdService:
 
     async def answer(self, caller: Caller, text: str, post_id: int | None = None) -> Reply:
         """Grade a member's answer to the open daily question in their channel (or to
-        `post_id`). One graded answer per member: answering again returns the first."""
+        `post_id`). One graded answer per member: answering again returns the first.
+
+        With a grader that consults a remote model (the LLM judge), the answer is graded
+        between two units of work, so no transaction waits on the model; the second one
+        checks everything again at the time the answer was sent."""
         answer = text.strip()
         if len(answer) > MAX_ANSWER_CHARS:
             return error(
@@ -753,88 +779,121 @@ class QotdService:
             )
         now = self.clock.now()
         async with self.uow() as uow:
-            who = await resolve(uow, caller, now)
-            if post_id is not None:
-                post = await uow.qotd.get(post_id)
-                if post is not None and post.community_id != who.community.id:
-                    post = None
-            elif who.channel is not None:
-                post = await uow.qotd.open_in_channel(who.channel.id, now)
-            else:
-                post = None
-            if post is None or post.question_id is None:
-                return error("There is no question of the day open here right now.")
-            question = await uow.questions.get(post.question_id)
-            if question is None:
-                return error("That question is no longer available.")
-            first = await uow.qotd.answer_for(post.id, who.member.id)
-            if first is not None:
-                return grade_reply(question, first, again=True)
-            if post.reveal_at is None or now >= post.reveal_at or post.reveal_status != "pending":
-                return error("Answers for that question closed when the answer was revealed.")
-            subscription = await uow.subscriptions.for_channel(post.channel_id)
-            level = _level_for(subscription) if subscription else None
-            if not answer:
-                # Collect the answer from the member's next message.
-                await uow.pending.put(
-                    PendingQuestion(
-                        who.member.id, question.id, now, post.channel_id, level, context="qotd"
-                    )
+            outcome = await self._answer_in(uow, caller, answer, post_id, now, None)
+        if isinstance(outcome, _ToGrade):
+            result = await self.grader.grade(outcome.question, answer, outcome.level)
+            async with self.uow() as uow:
+                outcome = await self._answer_in(
+                    uow, caller, answer, outcome.post_id, now, (outcome, result)
                 )
-                return Reply(
+        assert isinstance(outcome, _Answered)
+        if outcome.recorded_post is not None:
+            self._count_changed(outcome.recorded_post)
+        return outcome.reply
+
+    async def _answer_in(
+        self,
+        uow: UnitOfWork,
+        caller: Caller,
+        answer: str,
+        post_id: int | None,
+        now: datetime,
+        graded: tuple[_ToGrade, Grade] | None,
+    ) -> _Answered | _ToGrade:
+        """`answer` in one unit of work: refused, recorded, or (when the grader must wait
+        on a remote model and no grade is given yet) what to grade outside it."""
+        who = await resolve(uow, caller, now)
+        if post_id is not None:
+            post = await uow.qotd.get(post_id)
+            if post is not None and post.community_id != who.community.id:
+                post = None
+        elif who.channel is not None:
+            post = await uow.qotd.open_in_channel(who.channel.id, now)
+        else:
+            post = None
+        if post is None or post.question_id is None:
+            return _Answered(error("There is no question of the day open here right now."))
+        question = await uow.questions.get(post.question_id)
+        if question is None:
+            return _Answered(error("That question is no longer available."))
+        first = await uow.qotd.answer_for(post.id, who.member.id)
+        if first is not None:
+            return _Answered(grade_reply(question, first, again=True))
+        if post.reveal_at is None or now >= post.reveal_at or post.reveal_status != "pending":
+            return _Answered(error(ANSWERS_CLOSED))
+        subscription = await uow.subscriptions.for_channel(post.channel_id)
+        level = _level_for(subscription) if subscription else None
+        if not answer:
+            # Collect the answer from the member's next message.
+            await uow.pending.put(
+                PendingQuestion(
+                    who.member.id, question.id, now, post.channel_id, level, context="qotd"
+                )
+            )
+            return _Answered(
+                Reply(
                     text="Type your answer to the question of the day in your next message.",
                     title="Question of the day",
                 )
-            unreadable = unreadable_choice(question, answer)
-            if unreadable:
-                return error(unreadable.replace("/skip", "the reveal"))
+            )
+        unreadable = unreadable_choice(question, answer)
+        if unreadable:
+            return _Answered(error(unreadable.replace("/skip", "the reveal")))
+        if graded is not None and graded[0] == _ToGrade(post.id, question, level):
+            result = graded[1]
+        elif not self.grader.consults(question):
+            result = await self.grader.grade(question, answer, level)
+        elif graded is None:
+            return _ToGrade(post.id, question, level)
+        else:
+            # The question changed while the remote grader worked (a re-synced pack): the
+            # claims grade, rather than a second wait.
             result = grade(question, answer, level)
-            local_date = who.local_date(now)
-            await uow.attempts.lock_member(who.member.id, who.community.id)
-            counted = not await uow.attempts.has_counted(who.member.id, question.id, local_date)
-            points = points_for(result, level or question.level) if counted else 0
-            stored = QotdAnswer(
-                post.id,
-                who.member.id,
-                who.member.display_name,
-                answer,
-                result.score,
-                result.verdict.value,
-                points,
-                result.as_dict(),
-                now,
+        local_date = who.local_date(now)
+        await uow.attempts.lock_member(who.member.id, who.community.id)
+        counted = not await uow.attempts.has_counted(who.member.id, question.id, local_date)
+        points = points_for(result, level or question.level) if counted else 0
+        stored = QotdAnswer(
+            post.id,
+            who.member.id,
+            who.member.display_name,
+            answer,
+            result.score,
+            result.verdict.value,
+            points,
+            result.as_dict(),
+            now,
+        )
+        # The unique (post, member) row decides a race between two answers.
+        if not await uow.qotd.add_answer(stored):
+            first = await uow.qotd.answer_for(post.id, who.member.id)
+            assert first is not None
+            return _Answered(grade_reply(question, first, again=True))
+        attempt = await uow.attempts.add(
+            NewAttempt(
+                community_id=who.community.id,
+                member_id=who.member.id,
+                question_id=question.id,
+                topic=question.topic,
+                answer=answer,
+                score=result.score,
+                verdict=result.verdict.value,
+                points=points,
+                counted=counted,
+                context="qotd",
+                local_date=local_date,
+                created_at=now,
+                channel_id=post.channel_id,
             )
-            # The unique (post, member) row decides a race between two answers.
-            if not await uow.qotd.add_answer(stored):
-                first = await uow.qotd.answer_for(post.id, who.member.id)
-                assert first is not None
-                return grade_reply(question, first, again=True)
-            attempt = await uow.attempts.add(
-                NewAttempt(
-                    community_id=who.community.id,
-                    member_id=who.member.id,
-                    question_id=question.id,
-                    topic=question.topic,
-                    answer=answer,
-                    score=result.score,
-                    verdict=result.verdict.value,
-                    points=points,
-                    counted=counted,
-                    context="qotd",
-                    local_date=local_date,
-                    created_at=now,
-                    channel_id=post.channel_id,
-                )
-            )
-            if self.on_graded is not None:
-                # The daily question also schedules the member's practice card; the
-                # self-rating buttons belong after the reveal, so they are not shown here.
-                await self.on_graded(uow, [attempt])
-            pending = await uow.pending.get(who.member.id)
-            if pending is not None and pending.context == "qotd":
-                await uow.pending.clear(who.member.id)
-        self._count_changed(post.id)
-        return grade_reply(question, stored, again=False)
+        )
+        if self.on_graded is not None:
+            # The daily question also schedules the member's practice card; the
+            # self-rating buttons belong after the reveal, so they are not shown here.
+            await self.on_graded(uow, [attempt])
+        pending = await uow.pending.get(who.member.id)
+        if pending is not None and pending.context == "qotd":
+            await uow.pending.clear(who.member.id)
+        return _Answered(grade_reply(question, stored, again=False), recorded_post=post.id)
 
     async def answer_pending(self, caller: Caller, text: str) -> Reply | None:
         """A plain message from a member who asked to answer the daily question with their

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from rapidfuzz import process
@@ -14,6 +15,7 @@ from bot.content.topics import TOPICS
 from bot.domain import LEVELS, Attempt, Grade, Kind, Question, Verdict
 from bot.ports import (
     Clock,
+    Grader,
     NewAttempt,
     PendingQuestion,
     PoolFilter,
@@ -23,6 +25,7 @@ from bot.ports import (
 from bot.services import model_answer
 from bot.services.batching import DEFAULT_MAX_BATCH, GroupCommit
 from bot.services.context import Caller, Resolved, resolve, resolve_many
+from bot.services.grading import ClaimsGrader
 from bot.services.points import points_for
 from bot.services.scoring import grade
 from bot.services.scoring.choice import LETTERS, pick
@@ -195,6 +198,15 @@ GradedHook = Callable[[UnitOfWork, Sequence[Attempt]], Awaitable[list[tuple[Butt
 
 
 @dataclass(frozen=True, slots=True)
+class Pregraded:
+    """A grade given before the job joined a batch, for this question at this level."""
+
+    question_id: str
+    level: str | None
+    grade: Grade
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerJob:
     """One member's answer on its way to being graded and recorded."""
 
@@ -208,6 +220,8 @@ class AnswerJob:
     # only while that question is still the member's pending one (a double click, or a
     # click after /skip, is refused and changes nothing).
     expect_pending: bool = False
+    # Set when a remote grader (the LLM judge) graded the answer before the batch.
+    graded: Pregraded | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,13 +244,17 @@ class QuizService:
         rng: random.Random | None = None,
         on_graded: GradedHook | None = None,
         max_batch: int = DEFAULT_MAX_BATCH,
+        grader: Grader | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.rng = rng or random.Random()
         self.on_graded = on_graded
+        self.grader: Grader = grader or ClaimsGrader()
         # Answers arriving together are graded and recorded in one transaction.
         self.answers: GroupCommit[AnswerJob, Reply] = GroupCommit(self._record_batch, max_batch)
+        # Answers being graded by a remote grader before they join a batch.
+        self._grading: set[asyncio.Future[Reply]] = set()
 
     async def ask(self, caller: Caller, args: Sequence[str] = ()) -> Reply:
         """Serve a question matching `[topic] [level] [kind]` the member has not seen yet."""
@@ -291,7 +309,7 @@ class QuizService:
         problem = answer_problem(answer)
         if problem:
             return error(problem)
-        return await self.answers.submit(AnswerJob(caller, answer))
+        return await self._submit(AnswerJob(caller, answer))
 
     async def submit(
         self,
@@ -314,7 +332,49 @@ class QuizService:
         if problem:
             return error(problem)
         job = AnswerJob(caller, answer, question_id, context, expect_pending)
+        return await self._submit(job)
+
+    async def _submit(self, job: AnswerJob) -> Reply:
+        if not self.grader.remote:
+            # Pure grading: done inside the batch's transaction, no extra read.
+            return await self.answers.submit(job)
+        # A remote grader is asked before the job joins a batch, so no transaction (and no
+        # other member's answer) waits on it. Like a job in a batch, the answer is graded
+        # and recorded even if the caller stops waiting.
+        task = asyncio.ensure_future(self._grade_then_submit(job))
+        self._grading.add(task)
+        task.add_done_callback(self._grading.discard)
+        return await asyncio.shield(task)
+
+    async def _grade_then_submit(self, job: AnswerJob) -> Reply:
+        target = await self._target(job)
+        if target is not None:
+            question, level = target
+            if self.grader.consults(question) and not unreadable_choice(question, job.answer):
+                result = await self.grader.grade(question, job.answer, level)
+                job = replace(job, graded=Pregraded(question.id, level, result))
         return await self.answers.submit(job)
+
+    async def _target(self, job: AnswerJob) -> tuple[Question, str | None] | None:
+        """The question `job` answers and the level it was asked at, as the batch will see
+        them unless something changes meanwhile (then the batch grades it itself)."""
+        async with self.uow() as uow:
+            who = await resolve(uow, job.caller, self.clock.now())
+            waiting = await uow.pending.get(who.member.id)
+            question_id = job.question_id or (waiting.question_id if waiting else None)
+            if question_id is None:
+                return None
+            question = await uow.questions.get(question_id)
+        if question is None or question.community_id not in (None, who.community.id):
+            return None
+        asked = waiting is not None and waiting.question_id == question_id
+        return question, waiting.level if asked and waiting is not None else None
+
+    async def drain(self) -> None:
+        """Wait until every answer submitted so far is recorded (for a clean shutdown)."""
+        while self._grading:
+            await asyncio.gather(*list(self._grading), return_exceptions=True)
+        await self.answers.drain()
 
     async def _record_batch(self, jobs: list[AnswerJob]) -> list[Reply]:
         """Grade and record a batch of answers in one transaction, each exactly as if it
@@ -377,7 +437,7 @@ class QuizService:
                         asked = PendingQuestion(
                             member_id, question.id, now, channel_id, None, job.context
                         )
-                result = grade(question, job.answer, asked.level)
+                result = await self._grade_in_batch(job, question, asked.level)
                 graded.append(_Graded(index, who, question, asked, job.answer, result))
             if graded:
                 stored, buttons = await self._record(uow, graded, now)
@@ -393,6 +453,16 @@ class QuizService:
             await uow.pending.clear_many(sorted(cleared))
         assert all(reply is not None for reply in replies)
         return [reply for reply in replies if reply is not None]
+
+    async def _grade_in_batch(self, job: AnswerJob, question: Question, level: str | None) -> Grade:
+        given = job.graded
+        if given is not None and (given.question_id, given.level) == (question.id, level):
+            return given.grade
+        if not self.grader.consults(question):
+            return await self.grader.grade(question, job.answer, level)
+        # The remote grader graded another question than the batch found (the member's
+        # pending question changed meanwhile): the claims grade, not a wait in here.
+        return grade(question, job.answer, level)
 
     async def _record(
         self, work: UnitOfWork, graded: Sequence[_Graded], now: datetime

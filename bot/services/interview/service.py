@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain import Grade, Kind, Level, Question
 from bot.ports import (
     Clock,
+    Grader,
     Interview,
     InterviewStep,
     PoolFilter,
@@ -17,6 +18,7 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services.context import Caller, Resolved, resolve
+from bot.services.grading import ClaimsGrader
 from bot.services.interview.followups import follow_up_question, pick_follow_up, step_question
 from bot.services.interview.plan import (
     FOLLOW_UP_MINUTES,
@@ -70,6 +72,17 @@ def _planned(steps: Sequence[InterviewStep]) -> int:
     return sum(1 for s in steps if not s.follow_up)
 
 
+@dataclass(frozen=True, slots=True)
+class _Pregraded:
+    """An answer graded by a remote grader before the unit of work that records it."""
+
+    interview_id: int
+    label: str
+    asked: Question
+    level: str
+    grade: Grade
+
+
 class InterviewService:
     """Mock interviews: private, one active per member per community, stored step by step
     so they resume after a restart; a scorecard at the end; no points, ever."""
@@ -80,11 +93,13 @@ class InterviewService:
         clock: Clock,
         rng: random.Random | None = None,
         practice: PracticeService | None = None,
+        grader: Grader | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.rng = rng or random.Random()
         self.practice = practice
+        self.grader: Grader = grader or ClaimsGrader()
 
     # -- the command ----------------------------------------------------------------------
 
@@ -252,6 +267,29 @@ class InterviewService:
         (`interview:answer:<id>:<step>`): refused unless that step is still waiting."""
         return await self._settle(caller, text, interview_id, label)
 
+    async def _pregrade(
+        self, caller: Caller, answer: str, interview_id: int | None, label: str | None
+    ) -> _Pregraded | None:
+        """Grade the answer to the waiting step with a remote grader, before the unit of
+        work that records it, so no transaction waits on the model."""
+        async with self.uow() as uow:
+            who = await resolve(uow, caller, self.clock.now())
+            interview = await uow.interviews.active(who.member.id)
+            if interview is None or interview_id not in (None, interview.id):
+                return None
+            step = _waiting(await uow.interviews.steps(interview.id))
+            if step is None or label not in (None, step.label):
+                return None
+            question = await uow.questions.get(step.question_id)
+        if question is None:
+            return None
+        asked = step_question(question, step.follow_up, step.follow_up_index)
+        if not self.grader.consults(asked):
+            return None
+        level = section_level(step.section, interview.level)
+        result = await self.grader.grade(asked, answer, level)
+        return _Pregraded(interview.id, step.label, asked, level, result)
+
     async def _settle(
         self, caller: Caller, text: str | None, interview_id: int | None, label: str | None
     ) -> Reply:
@@ -262,6 +300,9 @@ class InterviewService:
             problem = answer_problem(answer)
             if problem:
                 return error(problem.replace("/skip", "/interview skip"))
+        pregraded = None
+        if answer is not None and self.grader.remote:
+            pregraded = await self._pregrade(caller, answer, interview_id, label)
         now = self.clock.now()
         async with self.uow() as uow:
             who = await resolve(uow, caller, now)
@@ -288,7 +329,15 @@ class InterviewService:
                         f"{LETTERS[len(asked.choices) - 1]}) or the option text; the question "
                         "is still waiting. /interview skip to pass."
                     )
-                result = grade(asked, answer, level)
+                if pregraded is not None and pregraded == _Pregraded(
+                    interview.id, step.label, asked, level, pregraded.grade
+                ):
+                    result = pregraded.grade
+                elif not self.grader.consults(asked):
+                    result = await self.grader.grade(asked, answer, level)
+                else:
+                    # The step changed while the remote grader worked: the claims grade.
+                    result = grade(asked, answer, level)
                 record = _grade_record(result, answer)
             status = "skipped" if answer is None else "answered"
             if not await uow.interviews.settle(step, status, now, answer, record):

@@ -79,6 +79,9 @@ correct (more/less, faster/slower, before/after ...)."""
 MISCONCEPTION_COVER = 0.9
 """A misconception counts when (nearly) all its words are stated in one clause."""
 MIXED_CAP = 45.0
+JUDGED = "judged"
+"""`PointResult.contradiction` when an outside judge (`bot.services.judge`) found the point
+stated the other way round: the feedback names no particular form of contradiction."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +171,16 @@ def asserted_misconceptions(
     return tuple(found)
 
 
+def shares(results: Sequence[PointResult]) -> tuple[float, float]:
+    """(`Assessment.coverage`, `Assessment.raw`) of per-point results: the credit share,
+    and that share less the unmarked rubric's contradiction penalty, in [0, 1]."""
+    n = max(1, len(results))
+    credit = sum(r.credit for r in results)
+    contradicted = sum(1 for r in results if r.contradiction)
+    raw = max(0.0, (credit - CONTRADICTION_PENALTY * contradicted) / n)
+    return credit / n, min(1.0, raw)
+
+
 def assess(
     points: Sequence[KeyPoint],
     answer: str,
@@ -178,16 +191,13 @@ def assess(
     """Grade `answer` against `points`; `references` (model answer, explanation, reference
     solution) only widen the vocabulary used to tell an off-topic answer."""
     results, index = assess_points(points, answer, prompt)
-    n = max(1, len(results))
-    credit = sum(r.credit for r in results)
-    contradicted = sum(1 for r in results if r.contradiction)
+    coverage, raw = shares(results)
     prose = prose_factor(index.tokens)
-    raw = max(0.0, (credit - CONTRADICTION_PENALTY * contradicted) / n)
     return Assessment(
         tuple(results),
-        credit / n,
+        coverage,
         prose,
-        min(1.0, raw),
+        raw,
         is_list=keyword_list(index.tokens, answer),
         restated=restates_prompt(index.tokens, prompt),
         misconceptions=asserted_misconceptions(misconceptions, index, prompt),
@@ -260,6 +270,8 @@ def _list(texts: Sequence[str], limit: int = 3) -> str:
 
 def _contradiction_note(first: PointResult) -> str:
     how = first.contradiction or ""
+    if how == JUDGED:
+        return ""
     if how.startswith("swapped"):
         a, _, b = how.removeprefix("swapped ").partition("/")
         return f" (you have {b!r} where it should be {a!r})"
