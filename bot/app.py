@@ -29,6 +29,11 @@ UNREADABLE_ACTION = "That button is not one I know any more. Try /help."
 NO_INTERVIEWS = "Mock interviews are not available here."
 
 
+REMOTE_CALLS_FACTOR = 4
+"""With a remote judge, adapters allow this many times more core calls in flight, so answers
+waiting on the judge do not hold every slot while other members' commands queue."""
+
+
 @dataclass
 class Prepbot:
     quiz: QuizService
@@ -42,6 +47,14 @@ class Prepbot:
     settings: SettingsService | None = None
     confirmations: Confirmations = field(default_factory=Confirmations)
     interview: InterviewService | None = None
+    remote_grading: bool = False
+    """Whether answers are graded by a remote judge: a call that grades then mostly waits on
+    the network, so adapters may run more calls at once (`core_call_limit`)."""
+
+    def core_call_limit(self, local: int) -> int:
+        """How many core calls an adapter should run at once, given its limit for calls
+        that keep the event loop busy (`local`)."""
+        return local * REMOTE_CALLS_FACTOR if self.remote_grading else local
 
     async def handle(self, caller: Caller, name: str, args: Sequence[str] = ()) -> Reply:
         """Run catalogue command `name` for `caller`."""

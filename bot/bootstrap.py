@@ -100,6 +100,7 @@ def build_core(
         practice=practice,
         settings=SettingsService(uow, clock),
         interview=InterviewService(uow, clock, rng, practice, grader=grader),
+        remote_grading=grader.remote,
     )
 
 

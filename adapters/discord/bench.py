@@ -116,7 +116,7 @@ async def _member(fake: FakeDiscord, member: FakeMember, tally: Tally, rng: rand
 async def _recorded(runtime: Runtime, guild_id: int, people: Sequence[FakeMember]) -> int:
     """Answers the database holds for the guild's members, read through the core's unit
     of work (the port, not the tables)."""
-    await runtime.core.quiz.answers.drain()
+    await runtime.core.quiz.drain()
     async with runtime.uow() as uow:
         community = await uow.communities.find("discord", str(guild_id))
         if community is None:

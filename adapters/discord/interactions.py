@@ -174,7 +174,7 @@ class Handler:
             await self._send(interaction, error(SERVERS_ONLY))
             return
         if self._slots is None:
-            self._slots = asyncio.Semaphore(self.max_core_calls)
+            self._slots = asyncio.Semaphore(self.core.core_call_limit(self.max_core_calls))
         slots = self._slots
         # Busy: acknowledge first, so waiting for a turn never eats into the 3 seconds.
         busy = slots.locked()

@@ -110,7 +110,7 @@ class Interactions:
     ) -> None:
         self.core = core
         self.session = session
-        self._workers = asyncio.Semaphore(WORKERS)
+        self._workers = asyncio.Semaphore(core.core_call_limit(WORKERS))
         self._seen_events: OrderedDict[str, None] = OrderedDict()
         self.people = people
         self.on_removed = on_removed

@@ -220,12 +220,16 @@ def test_scores_follow_the_claims_formula():
     assert _judged(ALL).score == 100
     assert _judged({**ALL, "p4": "missing"}).score == 85
     assert _judged({**ALL, "p3": "missing", "p4": "missing"}).score == 70
-    # A core point missing: below 70 on the concave curve (69 * 0.625 ** 0.65).
+    # A core point missing: below 70 on the concave curve, 69 * blend ** MARKED_CURVE with
+    # blend = CORE_WEIGHT * (1/2 of the core) + (1 - CORE_WEIGHT) * (all supporting).
+    from bot.services.scoring.open import CORE_WEIGHT, MARKED_CONTRADICTION, MARKED_CURVE
+
+    partial = 69 * (CORE_WEIGHT * 0.5 + (1 - CORE_WEIGHT)) ** MARKED_CURVE
     one_core = _judged({**ALL, "p2": "missing"})
-    assert one_core.score == 51 and one_core.verdict is Verdict.PARTIAL
+    assert one_core.score == round(partial) and one_core.verdict is Verdict.PARTIAL
     # Stated the other way round: 20 off, and named as contradicted, not as missed.
     wrong = _judged({**ALL, "p2": "contradicted"})
-    assert wrong.score == 31
+    assert wrong.score == round(partial - MARKED_CONTRADICTION)
     assert wrong.contradicted == ("computed assuming the null hypothesis is true",)
     assert "computed assuming the null hypothesis is true" not in wrong.missed
     assert wrong.covered == (
@@ -377,3 +381,18 @@ async def test_an_unexpected_error_in_the_client_still_gives_the_claims_grade():
     answer = "It is the probability of data at least as extreme as observed."
     assert await grader.grade(question, answer, None) == grade(question, answer)
     assert grader.failures == {"error": 1}
+
+
+def test_adapters_run_more_calls_at_once_when_a_remote_judge_grades(fake_uow) -> None:
+    from bot.app import REMOTE_CALLS_FACTOR
+    from bot.bootstrap import build_core
+
+    def clock() -> datetime:
+        return datetime(2026, 12, 2, tzinfo=UTC)
+
+    local = build_core(fake_uow, clock)
+    judged = build_core(
+        fake_uow, clock, grader=JudgeGrader(ChatCompletions("http://127.0.0.1:9/v1", "m"))
+    )
+    assert local.core_call_limit(8) == 8
+    assert judged.core_call_limit(8) == 8 * REMOTE_CALLS_FACTOR > 8

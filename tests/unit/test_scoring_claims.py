@@ -393,3 +393,24 @@ def test_a_negation_in_the_next_sentence_does_not_deny_the_point() -> None:
 def test_rather_than_only_keeps_what_follows() -> None:
     got = grade(_bias_question(), "Build a domain test set rather than only MTEB as a start.")
     assert got.contradicted == ()
+
+
+def test_terse_prose_stating_every_core_point_stays_correct_and_lists_them_as_covered() -> None:
+    stem = Question(
+        id="stem",
+        prompt="What is the difference between stemming and lemmatization?",
+        kind=Kind.OPEN,
+        topic="nlp-basics",
+        level="junior",
+        model_answer="Stemming cuts suffixes with rules; lemmatization maps a word to its lemma.",
+        key_points=(
+            KeyPoint("stemming cuts word suffixes with heuristic rules", ("chops off suffixes",), True),
+            KeyPoint("lemmatization returns the dictionary form", core=True),
+            KeyPoint("stems can be non-words", core=False),
+        ),
+    )
+    got = grade(stem, "Stemming chops suffixes by rule; lemmatization returns the dictionary form.")
+    assert got.verdict is Verdict.CORRECT, got
+    assert "lemmatization returns the dictionary form" in got.covered
+    assert not any(p in got.missed for p in got.covered)
+    assert "You stated the core point" in got.feedback

@@ -109,8 +109,8 @@ def comparisons(reference: str) -> tuple[Comparison, ...]:
     for at, tok in enumerate(tokens):
         if tok.stem not in OPPOSITES:
             continue
-        if _near(tokens, at, OPPOSITES[tok.stem]):
-            continue  # "before and after fine-tuning" compares nothing
+        if _near(tokens, at, OPPOSITES[tok.stem], REACH):
+            continue  # "before and after fine-tuning", "smaller unless the larger" contrast
         left = _context(tokens, at, -1)
         right = _context(tokens, at, 1)
         if len(left) + len(right) < 3:
@@ -157,7 +157,7 @@ def flipped(index: AnswerIndex, reference: str) -> tuple[str, ...]:
         total = len(claim.left) + len(claim.right)
         for opposite in OPPOSITES[claim.comparative]:
             for at in index.by_stem.get(opposite, ()):
-                if _negated_before(tokens, at) or _near(tokens, at, OPPOSITES[opposite]):
+                if _negated_before(tokens, at) or _near(tokens, at, OPPOSITES[opposite], REACH):
                     continue  # "not faster" is not "slower"; "before and after" is both
                 got = _found(tokens, at, claim.left, -1) + _found(tokens, at, claim.right, 1)
                 if got >= 3 and got >= total - 1:

@@ -108,12 +108,12 @@ class Assessment:
 
     @property
     def covered(self) -> tuple[str, ...]:
-        return tuple(r.point.text for r in self.results if r.credit >= 1.0 - 1e-9)
+        return tuple(r.point.text for r in self.results if _stated(r))
 
     @property
     def missed(self) -> tuple[str, ...]:
         return tuple(
-            r.point.text for r in self.results if r.credit < 1.0 - 1e-9 and not r.contradiction
+            r.point.text for r in self.results if not _stated(r) and not r.contradiction
         )
 
     @property
@@ -136,6 +136,18 @@ class Assessment:
     def all_core_asserted(self) -> bool:
         core = self.core if self.marked else self.results
         return bool(core) and all(r.credit >= CORE_ASSERTED - 1e-9 for r in core)
+
+
+def _stated(result: PointResult) -> bool:
+    """Whether a point is shown as covered: a core point once it counts as asserted
+    (`CORE_ASSERTED`), a supporting point from `IDEA_ASSERTED`, a point of an unmarked rubric
+    only with full credit."""
+    if result.contradiction:
+        return False
+    if result.point.core is None:
+        return result.credit >= 1.0 - 1e-9
+    need = CORE_ASSERTED if result.point.core else IDEA_ASSERTED
+    return result.credit >= need - 1e-9
 
 
 @lru_cache(maxsize=4096)
@@ -229,7 +241,12 @@ def score_of(assessment: Assessment) -> float:
             MARKED_CONTRADICTION if r.point.core else SUPPORT_CONTRADICTION
             for r in assessment.contradicted
         )
-        score = max(0.0, score) * assessment.prose
+        terse = max(0.0, score) * assessment.prose
+        # Terse prose costs supporting credit, never the verdict: every core point stated
+        # without contradiction stays correct however few function words it uses.
+        if core_share >= 1.0 - 1e-9 and not assessment.contradicted and assessment.prose >= 0.8:
+            terse = max(terse, 100.0 * CORE_SHARE)
+        score = terse
         if not any(r.credit >= IDEA_ASSERTED - 1e-9 for r in assessment.results):
             # Words near the rubric's without one idea of it stated: an interviewer hears
             # no correct idea, so the answer stays incorrect.
@@ -323,9 +340,9 @@ def feedback_for(assessment: Assessment, points: Sequence[KeyPoint]) -> str:
         )
     elif assessment.prose < 0.8:
         parts.append("Explain in sentences: a list of keywords doesn't show how the ideas connect.")
-    missed = [r for r in results if r.credit < 1.0 and not r.contradiction]
+    missed = [r for r in results if not _stated(r) and not r.contradiction]
     if assessment.marked and assessment.core:
-        core_missed = [r.point.text for r in missed if r.point.core and r.credit < CORE_ASSERTED]
+        core_missed = [r.point.text for r in missed if r.point.core]
         support_missed = [r.point.text for r in missed if not r.point.core]
         if core_missed:
             parts.append(f"Missing or only partly stated core point(s): {_list(core_missed)}.")
