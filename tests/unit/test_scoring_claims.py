@@ -404,7 +404,9 @@ def test_terse_prose_stating_every_core_point_stays_correct_and_lists_them_as_co
         level="junior",
         model_answer="Stemming cuts suffixes with rules; lemmatization maps a word to its lemma.",
         key_points=(
-            KeyPoint("stemming cuts word suffixes with heuristic rules", ("chops off suffixes",), True),
+            KeyPoint(
+                "stemming cuts word suffixes with heuristic rules", ("chops off suffixes",), True
+            ),
             KeyPoint("lemmatization returns the dictionary form", core=True),
             KeyPoint("stems can be non-words", core=False),
         ),
