@@ -416,3 +416,9 @@ def test_terse_prose_stating_every_core_point_stays_correct_and_lists_them_as_co
     assert "lemmatization returns the dictionary form" in got.covered
     assert not any(p in got.missed for p in got.covered)
     assert "You stated the core point" in got.feedback
+
+
+def test_a_vague_answer_on_the_question_s_ground_is_low_partial_not_incorrect() -> None:
+    answer = "A p-value is a probability you compute from the data, and small values matter."
+    vague = grade(_question(), answer)
+    assert vague.verdict is Verdict.PARTIAL and vague.score <= 45, vague

@@ -59,6 +59,10 @@ CORE_ENGAGED = 0.65
 """Marked rubric: an answer none of whose core points reaches this credit is capped at
 `NO_CORE_CAP` (incorrect): it may share supporting facts, but it answers another question."""
 NO_CORE_CAP = 34.0
+FOCUSED_FROM = 0.7
+"""Relevance (`shape.relevance`) from which an answer keeps to this question's ground."""
+VAGUE_CAP = 45.0
+"""The caps above for an answer that keeps to the question's ground: low partial."""
 """Marked rubric: a core point with this much credit counts as asserted (credit below 1 means
 some of its words are paraphrased away)."""
 MARKED_CONTRADICTION = 20.0
@@ -247,14 +251,17 @@ def score_of(assessment: Assessment) -> float:
         if core_share >= 1.0 - 1e-9 and not assessment.contradicted and assessment.prose >= 0.8:
             terse = max(terse, 100.0 * CORE_SHARE)
         score = terse
+        # An answer that stays on this question's ground (or is too short to tell) but states
+        # no idea fully is vague, a partial answer at best; one that also wanders off (an
+        # answer to a neighbouring question, a long wrong story) is incorrect.
+        focused = assessment.relevance is None or assessment.relevance >= FOCUSED_FROM
         if not any(r.credit >= IDEA_ASSERTED - 1e-9 for r in assessment.results):
-            # Words near the rubric's without one idea of it stated: an interviewer hears
-            # no correct idea, so the answer stays incorrect.
-            score = min(score, NOTHING_ASSERTED_CAP)
+            # Words near the rubric's without one idea of it stated.
+            score = min(score, VAGUE_CAP if focused else NOTHING_ASSERTED_CAP)
         if max((r.credit for r in core), default=0.0) < CORE_ENGAGED - 1e-9:
             # Not one core point even half stated: supporting facts shared with a neighbouring
             # question do not answer this one.
-            score = min(score, NO_CORE_CAP)
+            score = min(score, VAGUE_CAP if focused else NO_CORE_CAP)
     else:
         share = min(1.0, assessment.raw / FULL_MARKS_AT)
         score = 100.0 * share**UNMARKED_CURVE * assessment.prose
