@@ -116,9 +116,7 @@ class Assessment:
 
     @property
     def missed(self) -> tuple[str, ...]:
-        return tuple(
-            r.point.text for r in self.results if not _stated(r) and not r.contradiction
-        )
+        return tuple(r.point.text for r in self.results if not _stated(r) and not r.contradiction)
 
     @property
     def contradicted(self) -> tuple[PointResult, ...]:
