@@ -28,6 +28,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from bot.bench.asag import spearman
+
 HERE = Path(__file__).resolve().parent
 HUMAN = HERE / "human.jsonl"
 SECOND = HERE / "second_rater.jsonl"
@@ -97,34 +99,6 @@ def save(scores_path: Path, limit: int | None) -> None:
         for item in out:
             f.write(json.dumps(item) + "\n")
     print(f"wrote {len(out)} scores to {SECOND.name}")
-
-
-def ranks(values: list[float]) -> list[float]:
-    """1-based ranks, ties given the mean of the ranks they span."""
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    out = [0.0] * len(values)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            out[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return out
-
-
-def pearson(x: list[float], y: list[float]) -> float:
-    n = len(x)
-    mx, my = sum(x) / n, sum(y) / n
-    cov = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True))
-    vx = sum((a - mx) ** 2 for a in x)
-    vy = sum((b - my) ** 2 for b in y)
-    return cov / (vx * vy) ** 0.5
-
-
-def spearman(x: list[float], y: list[float]) -> float:
-    return pearson(ranks(x), ranks(y))
 
 
 def agree() -> None:
