@@ -67,6 +67,11 @@ grow expand
 shrink compress
 keep retain preserve
 clip clamp
+think thought
+act action
+observe observation
+plan planning
+critique criticize criticise
 ignore skip
 detect identify spot catch
 attacker adversary
