@@ -33,20 +33,25 @@ open, scenario, coding
     (`keypoints`). A point counts only where the answer asserts it (`stance`): a window that
     is negated, denied ("it is not true that ..."), dismissed ("... is a waste of time"),
     reported ("some people say ..."), reversed around than/before/after or has an opposite
-    swapped in is a contradiction or earns nothing. Credit per point is 0 below coverage 0.3,
-    1 from 0.75, linear between, halved for a bare list item (`shape`).
+    swapped in is a contradiction or earns nothing. Credit per point is 0 below coverage 0.3
+    (0.2 for a marked rubric's points), 1 from 0.7, linear between, halved for a bare list
+    item (`shape`). Near-synonyms fill a word's slot at 0.85 (`synonyms`), and two words
+    written apart stand for a name written as one ("flash attention" / FlashAttention).
 
-    With core/supporting marks: every core point asserted (credit >= 0.8) scores
-    ``70 + 30 * supporting share``; otherwise at most 69, on the curve below over
-    ``0.75 * core share + 0.25 * supporting share``; 20 off per contradicted point. Without
-    marks::
+    With core/supporting marks: every core point asserted (credit >= 0.6) scores
+    ``70 + 30 * supporting share`` (terse prose costs supporting credit only); otherwise
+    ``69 * (0.5 * core share + 0.5 * supporting share) ** 0.3``, capped at 34 when no core
+    point reaches credit 0.65 or no point at all reaches 0.8 (45 instead when the answer keeps
+    to the question's vocabulary, relevance 0.7 or more: vague, not wrong); 20 off per
+    contradicted core point, 10 per supporting one. Without marks::
 
         share = max(0, (sum(credit) - 0.5 * contradicted) / n_points)
         score = 100 * min(1, share / 0.85) ** 0.65 * prose
 
     so one point of five gives 39 (partial) and three of five 80. ``prose`` falls from 1 to
     0.35 as the share of function words drops (a bag of keywords). Caps: a keyword list 50,
-    the prompt restated 10, an answer to another question (relevance below 0.4) 20, an
+    the prompt restated 10, an answer to another question (relevance below 0.4) 20, a
+    comparison of the model answer stated the other way round 60 (`comparisons`), an
     asserted misconception 30 (45 with every core point asserted; the feedback corrects it).
 
 behavioral

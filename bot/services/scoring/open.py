@@ -47,6 +47,8 @@ CONTRADICTION_PENALTY = 0.5
 CORE_SHARE = 0.7
 """Marked rubric: all core points asserted earn 70, supporting points the other 30."""
 CORE_ASSERTED = 0.6
+"""Marked rubric: a core point with this much credit counts as asserted (credit below 1 means
+some of its words are paraphrased away)."""
 MARKED_CURVE = 0.3
 """Marked rubric, not every core point asserted: the partial score is
 ``69 * (CORE_WEIGHT * core share + (1 - CORE_WEIGHT) * supporting share) ** MARKED_CURVE``."""
@@ -63,8 +65,6 @@ FOCUSED_FROM = 0.7
 """Relevance (`shape.relevance`) from which an answer keeps to this question's ground."""
 VAGUE_CAP = 45.0
 """The caps above for an answer that keeps to the question's ground: low partial."""
-"""Marked rubric: a core point with this much credit counts as asserted (credit below 1 means
-some of its words are paraphrased away)."""
 MARKED_CONTRADICTION = 20.0
 """Marked rubric: score lost per contradicted core point."""
 SUPPORT_CONTRADICTION = 10.0
