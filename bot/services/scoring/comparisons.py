@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.services.scoring.keypoints import (
+    ANTONYMS,
     AnswerIndex,
     compile_phrase,
     match_phrase,
@@ -36,34 +37,17 @@ CONTEXT = 2
 REACH = 6
 """How far (in words, within the sentence) those context words may be."""
 
-_GROUPS = (
-    ("more", "less fewer"),
-    ("faster quicker", "slower"),
-    ("higher", "lower"),
-    ("larger bigger", "smaller"),
-    ("increase increases increasing raise raises", "decrease decreases decreasing reduce reduces"),
-    ("before earlier", "after later"),
-    ("better", "worse"),
-    ("cheaper", "expensive costlier"),
-    ("easier", "harder"),
-    ("stronger", "weaker"),
-)
-
-
-def _opposites() -> dict[str, frozenset[str]]:
-    table: dict[str, frozenset[str]] = {}
-    for ups, downs in _GROUPS:
-        up = frozenset(stem(w) for w in ups.split())
-        down = frozenset(stem(w) for w in downs.split())
-        for s in up:
-            table[s] = table.get(s, frozenset()) | down
-        for s in down:
-            table[s] = table.get(s, frozenset()) | up
-    return table
-
-
-OPPOSITES: dict[str, frozenset[str]] = _opposites()
-COMPARATIVE_STEMS: frozenset[str] = frozenset(OPPOSITES)
+_COMPARATIVES = """
+    more less fewer faster quicker slower higher lower larger bigger smaller increase
+    increases increasing raise raises decrease decreases decreasing reduce reduces before
+    earlier after later better worse cheaper expensive costlier easier harder stronger weaker
+"""
+"""The words that make a clause a comparison. Their opposites are the matcher's own
+(`keypoints.ANTONYMS`), so a comparison and a key point are reversed by the same pairs."""
+COMPARATIVE_STEMS = frozenset(stem(w) for w in _COMPARATIVES.split())
+OPPOSITES: dict[str, frozenset[str]] = {
+    s: ANTONYMS.get(s, frozenset()) & COMPARATIVE_STEMS for s in COMPARATIVE_STEMS
+}
 
 
 def _is_context(tok: Token) -> bool:
@@ -93,10 +77,11 @@ def _context(tokens: list[Token], at: int, step: int) -> list[int]:
     return out
 
 
-def _near(tokens: list[Token], at: int, stems: frozenset[str], reach: int = 3) -> bool:
+def _near(tokens: list[Token], at: int, stems: frozenset[str]) -> bool:
+    """Whether a word of `stems` stands within `REACH` of `at` in its sentence."""
     return any(
         tokens[i].stem in stems and tokens[i].sentence == tokens[at].sentence
-        for i in range(max(0, at - reach), min(len(tokens), at + reach + 1))
+        for i in range(max(0, at - REACH), min(len(tokens), at + REACH + 1))
         if i != at
     )
 
@@ -109,7 +94,7 @@ def comparisons(reference: str) -> tuple[Comparison, ...]:
     for at, tok in enumerate(tokens):
         if tok.stem not in OPPOSITES:
             continue
-        if _near(tokens, at, OPPOSITES[tok.stem], REACH):
+        if _near(tokens, at, OPPOSITES[tok.stem]):
             continue  # "before and after fine-tuning", "smaller unless the larger" contrast
         left = _context(tokens, at, -1)
         right = _context(tokens, at, 1)
@@ -149,23 +134,24 @@ def _negated_before(tokens: list[Token], at: int) -> bool:
     )
 
 
+def _stated_reversed(index: AnswerIndex, claim: Comparison) -> bool:
+    """Whether the answer holds the opposite of the claim's comparative with (nearly) the
+    claim's words around it."""
+    tokens = index.tokens
+    total = len(claim.left) + len(claim.right)
+    for opposite in OPPOSITES[claim.comparative]:
+        for at in index.by_stem.get(opposite, ()):
+            if _negated_before(tokens, at) or _near(tokens, at, OPPOSITES[opposite]):
+                continue  # "not faster" is not "slower"; "before and after" is both
+            got = _found(tokens, at, claim.left, -1) + _found(tokens, at, claim.right, 1)
+            if got >= 3 and got >= total - 1:
+                return True
+    return False
+
+
 def flipped(index: AnswerIndex, reference: str) -> tuple[str, ...]:
     """Comparisons of `reference` that the answer states with the opposite comparative."""
-    tokens = index.tokens
-    found: list[str] = []
-    for claim in comparisons(reference):
-        total = len(claim.left) + len(claim.right)
-        for opposite in OPPOSITES[claim.comparative]:
-            for at in index.by_stem.get(opposite, ()):
-                if _negated_before(tokens, at) or _near(tokens, at, OPPOSITES[opposite], REACH):
-                    continue  # "not faster" is not "slower"; "before and after" is both
-                got = _found(tokens, at, claim.left, -1) + _found(tokens, at, claim.right, 1)
-                if got >= 3 and got >= total - 1:
-                    found.append(claim.text)
-                    break
-            else:
-                continue
-            break
+    found = (c.text for c in comparisons(reference) if _stated_reversed(index, c))
     return tuple(dict.fromkeys(found))
 
 

@@ -116,7 +116,8 @@ linear nonlinear|deterministic stochastic|online offline|synchronous asynchronou
 parallel sequential|convex nonconvex|stable unstable|explicit implicit|always never|
 all none|accept reject|greedy optimal|vanish explode|vanishing exploding|
 better worse|cheaper expensive|cheaper costlier|easier harder|earlier later|
-stronger weaker|wider narrower|deeper shallower|safer riskier|
+stronger weaker|wider narrower|deeper shallower|safer riskier|quicker slower|
+before later|earlier after|
 """
 ANTONYMS: dict[str, frozenset[str]] = {}
 
