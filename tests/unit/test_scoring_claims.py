@@ -422,3 +422,23 @@ def test_a_vague_answer_on_the_question_s_ground_is_low_partial_not_incorrect() 
     answer = "A p-value is a probability you compute from the data, and small values matter."
     vague = grade(_question(), answer)
     assert vague.verdict is Verdict.PARTIAL and vague.score <= 45, vague
+
+
+def _attribution_question() -> Question:
+    return Question(
+        id="attr",
+        prompt="How do you explain an LLM's output?",
+        kind=Kind.OPEN,
+        topic="llms",
+        level="senior",
+        model_answer="SHAP or LIME perturb the inputs to measure their influence.",
+        key_points=(KeyPoint("SHAP or LIME perturb inputs to measure influence", core=True),),
+    )
+
+
+def test_a_contrast_word_away_from_the_word_it_would_replace_is_not_a_swap() -> None:
+    # "output" comes after the other words, where "inputs" stands before them in the point.
+    fair = "Use SHAP and LIME to see which words influenced the output."
+    assert grade(_attribution_question(), fair).contradicted == ()
+    swapped = "SHAP or LIME perturb the outputs to measure influence."
+    assert grade(_attribution_question(), swapped).contradicted != ()

@@ -609,6 +609,8 @@ def _swapped(
                 clauses = {index.tokens[p].clause for p in found}
                 if len(clauses) > 1:
                     continue  # a swap is only read inside one clause
+                if not _in_place(window.positions, j):
+                    continue  # "which words influenced the output" for "perturb inputs"
                 own, quality = lists[j]
                 taken = {
                     p
@@ -635,6 +637,17 @@ def _swapped(
                 other_word = partner_tok.word
                 return f"{pw.word}/{other_word}", window
     return None
+
+
+def _in_place(positions: Sequence[int | None], j: int) -> bool:
+    """Whether the word found for phrase word `j` stands where that word stands in the
+    phrase: as many of the other found words before it in the answer as in the phrase."""
+    at = positions[j]
+    if at is None:
+        return False
+    before_phrase = sum(1 for k, p in enumerate(positions) if k < j and p is not None)
+    before_answer = sum(1 for k, p in enumerate(positions) if k != j and p is not None and p < at)
+    return before_phrase == before_answer
 
 
 def _quality(found: tuple[list[int], list[float]], position: int) -> float:
