@@ -47,7 +47,10 @@ def _problems(question: Question) -> list[str]:
             elif "misconception" not in graded.feedback:
                 out.append(f"{statement!r}: the feedback does not correct it")
     model = asserted_misconceptions(
-        question.misconceptions, AnswerIndex.build(question.model_answer), question.prompt
+        question.misconceptions,
+        AnswerIndex.build(question.model_answer),
+        question.prompt,
+        question.model_answer,
     )
     out.extend(f"the model answer asserts {m.claim!r}" for m in model)
     return out

@@ -442,3 +442,80 @@ def test_a_contrast_word_away_from_the_word_it_would_replace_is_not_a_swap() -> 
     assert grade(_attribution_question(), fair).contradicted == ()
     swapped = "SHAP or LIME perturb the outputs to measure influence."
     assert grade(_attribution_question(), swapped).contradicted != ()
+
+
+def _hmm_question() -> Question:
+    return Question(
+        id="hmm",
+        prompt="How does an HMM tag parts of speech?",
+        kind=Kind.OPEN,
+        topic="sequence-models",
+        level="mid",
+        model_answer="Tags are hidden states; emission probabilities are P(word | tag).",
+        key_points=(
+            KeyPoint("tags are hidden states and words are observations", core=True),
+            KeyPoint("emission probabilities are P(word | tag)", core=True),
+            KeyPoint(
+                "transition probabilities between consecutive tags follow the Markov assumption",
+                core=True,
+            ),
+            KeyPoint("Viterbi decodes the best tag sequence", core=False),
+        ),
+        misconceptions=(
+            Misconception(
+                "emission probabilities are P(tag | word)",
+                ("the emission gives the probability of a tag given the word",),
+                "emissions are P(word | tag); the tag posterior comes out of decoding",
+            ),
+        ),
+    )
+
+
+def test_a_wrong_claim_made_of_the_right_words_in_another_order_needs_its_own_order() -> None:
+    right = (
+        "Tags are hidden states and words observations; emission probabilities are P(word | tag)."
+    )
+    assert "misconception" not in grade(_hmm_question(), right).feedback
+    wrong = (
+        "Tags are hidden states and words observations; emission probabilities are P(tag | word)."
+    )
+    got = grade(_hmm_question(), wrong)
+    assert "misconception" in got.feedback
+    assert got.verdict is not Verdict.CORRECT
+
+
+def test_a_wrong_claim_is_read_in_its_tightest_window() -> None:
+    question = Question(
+        id="gil",
+        prompt="How does the GIL shape parallel work in Python?",
+        kind=Kind.OPEN,
+        topic="python",
+        level="mid",
+        model_answer="Processes for CPU-bound work, threads for network waits.",
+        key_points=(KeyPoint("processes for CPU-bound work", core=True),),
+        misconceptions=(
+            Misconception(
+                "threads bypass the GIL for CPU-bound code",
+                ("use threads for CPU-bound work",),
+                "only one thread runs Python bytecode at a time",
+            ),
+        ),
+    )
+    # "CPU" also occurs earlier, in another clause; the wrong claim is still one statement.
+    answer = "NumPy uses one CPU core, so for CPU-bound work you should use threads."
+    assert "misconception" in grade(question, answer).feedback
+
+
+def test_all_core_points_but_one_half_stated_can_still_be_correct() -> None:
+    strong = (
+        "The tags are the hidden states and the words are observations. Emission "
+        "probabilities are P(word | tag), and Viterbi decodes the best tag sequence. "
+        "There are transitions too."
+    )
+    got = grade(_hmm_question(), strong)
+    # The transition point is only half stated: not covered, yet the answer is correct.
+    assert "transition probabilities" in " ".join(got.missed)
+    assert got.verdict is Verdict.CORRECT, got
+    # The same points as a bare list never qualify.
+    listed = "hidden states, observations, emission probabilities, transition, Viterbi"
+    assert grade(_hmm_question(), listed).verdict is not Verdict.CORRECT

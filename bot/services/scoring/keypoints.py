@@ -349,8 +349,15 @@ def _windows(
             got += best_q * pw.weight
             chosen.append(best_p)
         out.append(Window(got / total, tuple(chosen)))
-    out.sort(key=lambda w: -w.coverage)
+    # Among equally complete windows the tightest comes first: "for CPU-bound work use
+    # threads" is one statement even when "CPU" also occurs earlier in the sentence.
+    out.sort(key=lambda w: (-w.coverage, _extent(w.positions)))
     return out
+
+
+def _extent(positions: Sequence[int | None]) -> int:
+    found = [p for p in positions if p is not None]
+    return max(found) - min(found) if found else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +372,8 @@ class PhraseMatch:
     """How many clauses the stated words span."""
     sentences: int = 0
     """How many sentences the stated words span."""
+    positions: tuple[int | None, ...] = ()
+    """Where each of the phrase's words was found in the stated window (None: not found)."""
 
 
 _ONLY = frozenset(["only", "just", "solely", "merely"])
@@ -561,7 +570,13 @@ def match_phrase(
         listed = bool(found) and all(p in index.bare for p in found)
         clauses = len({tokens[p].clause for p in found})
         sentences = len({tokens[p].sentence for p in found})
-        return PhraseMatch(stated.coverage, listed=listed, clauses=clauses, sentences=sentences)
+        return PhraseMatch(
+            stated.coverage,
+            listed=listed,
+            clauses=clauses,
+            sentences=sentences,
+            positions=stated.positions,
+        )
     if contradiction:
         return PhraseMatch(bad, contradiction)
     return PhraseMatch(0.0)

@@ -25,6 +25,7 @@ from bot.services.scoring._common import is_blank, make_grade, quote
 from bot.services.scoring.comparisons import reversed_comparisons
 from bot.services.scoring.keypoints import (
     AnswerIndex,
+    Phrase,
     PointResult,
     assess_points,
     compile_phrase,
@@ -53,6 +54,12 @@ MARKED_CURVE = 0.3
 """Marked rubric, not every core point asserted: the partial score is
 ``69 * (CORE_WEIGHT * core share + (1 - CORE_WEIGHT) * supporting share) ** MARKED_CURVE``."""
 CORE_WEIGHT = 0.5
+NEAR_CORE = 0.8
+"""Marked rubric: an answer that asserts all core points but one, and half-states that one so
+that the core share reaches this, is scored on the linear formula of a complete answer
+(``100 * (CORE_SHARE * core share + (1 - CORE_SHARE) * supporting share)``) when that is
+higher: a strong answer whose one point is paraphrased beyond the matcher's reach is not held
+under 70. Listed (bare list item) core points never qualify. Chosen on the dev split."""
 IDEA_ASSERTED = 0.8
 """Marked rubric: credit from which a point (core or supporting) counts as one idea stated."""
 NOTHING_ASSERTED_CAP = 34.0
@@ -158,7 +165,7 @@ def _clause_count(text: str) -> int:
 
 
 def asserted_misconceptions(
-    misconceptions: Sequence[Misconception], index: AnswerIndex, prompt: str
+    misconceptions: Sequence[Misconception], index: AnswerIndex, prompt: str, reference: str = ""
 ) -> tuple[Misconception, ...]:
     """The misconceptions the answer asserts (fully stated, not denied or reported)."""
     if not misconceptions:
@@ -169,7 +176,8 @@ def asserted_misconceptions(
     found: list[Misconception] = []
     for item in misconceptions:
         for statement in item.statements:
-            got = match_phrase(index, compile_phrase(statement), partners)
+            phrase = compile_phrase(statement)
+            got = match_phrase(index, phrase, partners)
             # A wrong claim must be stated as compactly as it is written, nearly word for
             # word: its words scattered over a correct answer ("the probability of data ...,
             # assuming the null is true") are not it. A claim written over two clauses
@@ -179,10 +187,65 @@ def asserted_misconceptions(
                 got.contradiction is None
                 and got.coverage >= MISCONCEPTION_COVER
                 and got.clauses <= own_clauses
+                and not _in_reference_order(
+                    phrase, got.positions, (item.correction, reference), partners, own_clauses
+                )
             ):
                 found.append(item)
                 break
     return tuple(found)
+
+
+@lru_cache(maxsize=1024)
+def _reference_index(reference: str) -> AnswerIndex:
+    return AnswerIndex.build(reference)
+
+
+def _in_reference_order(
+    phrase: Phrase,
+    positions: Sequence[int | None],
+    references: Sequence[str],
+    partners: dict[str, frozenset[str]],
+    clauses: int = 1,
+) -> bool:
+    """Whether a wrong claim's words stand in the order a correct text gives them.
+
+    Some wrong claims are correct words reordered ("emissions are P(tag | word)" against
+    "P(word | tag)", "skip-gram predicts the centre word from its context"). The first of
+    `references` (the misconception's correction, then the model answer) that states the same
+    words is compared: the pairs of words whose order differs between the wrong claim and that
+    text decide, and an answer that orders them as the text does states the correct claim."""
+    if not positions:
+        return False
+    for text in references:
+        if not text:
+            continue
+        ref = match_phrase(_reference_index(text), phrase, partners)
+        # The text must state the words as one claim, as compactly as the wrong claim does
+        # ("processes for CPU-bound work, threads for network waits" is two claims).
+        if ref.coverage >= MISCONCEPTION_COVER and ref.positions and ref.clauses <= clauses:
+            break
+    else:
+        return False
+    as_reference = as_claim = 0
+    stems = [w.stem for w in phrase.words]
+    once = [stems.count(x) == 1 for x in stems]  # a repeated word has no single place
+    n = len(stems)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if not (once[i] and once[j]):
+                continue
+            a_i, a_j = positions[i], positions[j]
+            r_i, r_j = ref.positions[i], ref.positions[j]
+            if a_i is None or a_j is None or r_i is None or r_j is None:
+                continue
+            if a_i == a_j or r_i == r_j or r_i < r_j:
+                continue  # the reference and the wrong claim agree on this pair
+            if a_i > a_j:
+                as_reference += 1
+            else:
+                as_claim += 1
+    return as_reference > as_claim
 
 
 def shares(results: Sequence[PointResult]) -> tuple[float, float]:
@@ -214,7 +277,9 @@ def assess(
         raw,
         is_list=keyword_list(index.tokens, answer),
         restated=restates_prompt(index.tokens, prompt),
-        misconceptions=asserted_misconceptions(misconceptions, index, prompt),
+        misconceptions=asserted_misconceptions(
+            misconceptions, index, prompt, references[0] if references else ""
+        ),
         relevance=relevance(
             index.tokens,
             vocabulary([prompt, *references, *(text for p in points for text in p.phrasings)]),
@@ -239,6 +304,10 @@ def score_of(assessment: Assessment) -> float:
                 support_share if support else 0.0
             )
             score = (100.0 * CORE_SHARE - 1) * blend**MARKED_CURVE
+            short_of = sum(1 for r in core if r.credit < CORE_ASSERTED - 1e-9)
+            if core_share >= NEAR_CORE - 1e-9 and short_of <= 1 and not any(r.listed for r in core):
+                linear = CORE_SHARE * core_share + (1 - CORE_SHARE) * support_share
+                score = max(score, 100.0 * linear)
         score -= sum(
             MARKED_CONTRADICTION if r.point.core else SUPPORT_CONTRADICTION
             for r in assessment.contradicted
