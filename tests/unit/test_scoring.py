@@ -550,3 +550,38 @@ def test_behavioral_key_points_add_to_the_score() -> None:
 def test_grading_is_deterministic() -> None:
     for question, answer in ((STEM, STRONG_STEM), (STAR, STRONG_STAR), (TFIDF, "tf idf")):
         assert grade(question, answer) == grade(question, answer)
+
+
+DISAGREE = q(
+    Kind.BEHAVIORAL,
+    prompt="Tell me about a time you disagreed with a colleague about a technical approach.",
+    star=STAR.star,
+    key_points=(
+        KeyPoint("an experiment with data settled the question", ("compared both on data",), True),
+        KeyPoint("listened to the other person's reasoning", ("understood his concern",), False),
+        KeyPoint("the discussion stayed respectful", ("kept it about the problem",), False),
+    ),
+)
+
+
+def test_behavioral_a_short_complete_story_is_correct() -> None:
+    # Situation, the candidate's own actions and a result, in two sentences: the task is
+    # implicit and the key points are paraphrased, which does not make it partial.
+    g = grade(
+        DISAGREE,
+        "A teammate wanted an LLM for entity extraction and I preferred a CRF. I suggested we "
+        "compare both on 200 labelled examples; the CRF was close in accuracy and ten times "
+        "cheaper, so we used it.",
+    )
+    assert g.verdict is Verdict.CORRECT, g
+
+
+def test_behavioral_sound_statements_without_a_story_are_partial_at_most() -> None:
+    generic = grade(
+        DISAGREE,
+        "I listen to the other person's reasoning, we keep it respectful, and we compare both "
+        "approaches on data until the numbers settle it.",
+    )
+    assert generic.verdict is Verdict.PARTIAL, generic
+    assert "Situation" in generic.feedback
+    assert grade(DISAGREE, "Disagreements are a waste of time.").verdict is Verdict.INCORRECT
