@@ -472,6 +472,22 @@ def stem(word: str) -> str:
     return _fallback_stem(word)
 
 
+_ABLE = ("abl", "ibl")
+
+
+@lru_cache(maxsize=65_536)
+def root(stem_: str) -> str:
+    """A stem with the "-able"/"-ible" that Snowball keeps removed, and a final "e" dropped,
+    so that "reusability", "reusable" and "reuse" share "reus", "scalable" and "scale" share
+    "scal". Roots shorter than 4 letters are not cut ("capable", "table" keep their stem)."""
+    out = stem_
+    if out.endswith(_ABLE) and len(out) - 3 >= 4:
+        out = out[:-3]
+    if out.endswith("e") and len(out) - 1 >= 4:
+        out = out[:-1]
+    return out
+
+
 def _fallback_stem(word: str) -> str:  # pragma: no cover - only without snowballstemmer
     for suffix in (
         "ization",

@@ -519,3 +519,12 @@ def test_all_core_points_but_one_half_stated_can_still_be_correct() -> None:
     # The same points as a bare list never qualify.
     listed = "hidden states, observations, emission probabilities, transition, Viterbi"
     assert grade(_hmm_question(), listed).verdict is not Verdict.CORRECT
+
+
+def test_a_word_with_able_states_the_same_point() -> None:
+    from bot.services.scoring import similarity
+    from bot.services.scoring.open import assess
+
+    got = assess([KeyPoint("components are reusable", core=True)], "You can reuse components.")
+    assert got.results[0].credit == 1.0
+    assert similarity("Existing classes can be reused.", "Abstraction and reusability.") > 0
