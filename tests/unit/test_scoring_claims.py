@@ -528,3 +528,22 @@ def test_a_word_with_able_states_the_same_point() -> None:
     got = assess([KeyPoint("components are reusable", core=True)], "You can reuse components.")
     assert got.results[0].credit == 1.0
     assert similarity("Existing classes can be reused.", "Abstraction and reusability.") > 0
+
+
+def test_without_denies_only_its_own_object() -> None:
+    question = Question(
+        id="drift",
+        prompt="How do you detect data drift?",
+        kind=Kind.OPEN,
+        topic="deployment",
+        level="mid",
+        model_answer="Compare live feature distributions with a reference window.",
+        key_points=(
+            KeyPoint("compare live feature distributions with a reference window", core=True),
+        ),
+    )
+    fair = "It can be detected without labels by comparing live feature distributions to a window."
+    got = grade(question, fair)
+    assert got.contradicted == () and got.verdict is Verdict.CORRECT
+    denied = "Do it without comparing live feature distributions to a reference window."
+    assert grade(question, denied).contradicted != ()

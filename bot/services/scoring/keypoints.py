@@ -423,6 +423,8 @@ def _cues_at(
                 continue  # "rather than only MTEB" keeps MTEB
             if tok.word == "no" and nxt in ("matter", "doubt"):
                 continue
+            if tok.word == "without" and p > _object_end(tokens, c):
+                continue  # "without labels by comparing features" denies only the labels
             if tok.word == "no" and c > 0 and tokens[c - 1].word in _HEDGES:
                 continue  # "almost no waste" says "near-zero waste"
             seen.add(c)
@@ -444,6 +446,27 @@ def _cues_at(
     if any(tokens[i].diminisher for i in seen):
         borrowed = 0  # the answer has its own diminishing verb
     return explicit, len(seen) + borrowed
+
+
+_NP_GLUE = frozenset(["a", "an", "the", "any", "and", "or", "its", "their", "your", "our"])
+
+
+def _object_end(tokens: list[Token], at: int) -> int:
+    """The last position of the noun phrase a preposition at `at` governs ("without [the
+    labels]"): content words and the articles and conjunctions between them, up to the next
+    other function word."""
+    i = at + 1
+    last = at
+    seen = False
+    while i < len(tokens) and tokens[i].clause == tokens[at].clause:
+        tok = tokens[i]
+        if not tok.grammar:
+            seen = True
+            last = i
+        elif tok.word not in _NP_GLUE and seen:
+            break
+        i += 1
+    return last
 
 
 def _one_clause(tokens: list[Token], window: Window) -> bool:
