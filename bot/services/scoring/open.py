@@ -55,8 +55,9 @@ MARKED_CURVE = 0.3
 ``69 * (CORE_WEIGHT * core share + (1 - CORE_WEIGHT) * supporting share) ** MARKED_CURVE``."""
 CORE_WEIGHT = 0.5
 NEAR_CORE = 0.8
-"""Marked rubric: an answer that asserts all core points but one, and half-states that one so
-that the core share reaches this, is scored on the linear formula of a complete answer
+"""Marked rubric: an answer that clearly states (`IDEA_ASSERTED`) all core points but one, and
+half-states that one so that the core share reaches this, is scored on the linear formula of a
+complete answer
 (``100 * (CORE_SHARE * core share + (1 - CORE_SHARE) * supporting share)``) when that is
 higher: a strong answer whose one point is paraphrased beyond the matcher's reach is not held
 under 70. Listed (bare list item) core points never qualify. Chosen on the dev split."""
@@ -304,7 +305,7 @@ def score_of(assessment: Assessment) -> float:
                 support_share if support else 0.0
             )
             score = (100.0 * CORE_SHARE - 1) * blend**MARKED_CURVE
-            short_of = sum(1 for r in core if r.credit < CORE_ASSERTED - 1e-9)
+            short_of = sum(1 for r in core if r.credit < IDEA_ASSERTED - 1e-9)
             if core_share >= NEAR_CORE - 1e-9 and short_of <= 1 and not any(r.listed for r in core):
                 linear = CORE_SHARE * core_share + (1 - CORE_SHARE) * support_share
                 score = max(score, 100.0 * linear)
