@@ -547,3 +547,25 @@ def test_without_denies_only_its_own_object() -> None:
     assert got.contradicted == () and got.verdict is Verdict.CORRECT
     denied = "Do it without comparing live feature distributions to a reference window."
     assert grade(question, denied).contradicted != ()
+
+
+def test_rises_is_the_opposite_of_falls() -> None:
+    question = Question(
+        id="dd",
+        prompt="What is double descent?",
+        kind=Kind.OPEN,
+        topic="ml-foundations",
+        level="senior",
+        model_answer="Past the interpolation threshold, test error falls again.",
+        key_points=(
+            KeyPoint("past the interpolation threshold test error falls again", core=True),
+        ),
+    )
+    assert (
+        grade(question, "Past the interpolation threshold test error falls again.").contradicted
+        == ()
+    )
+    assert (
+        grade(question, "Past the interpolation threshold test error rises again.").contradicted
+        != ()
+    )

@@ -117,7 +117,7 @@ parallel sequential|convex nonconvex|stable unstable|explicit implicit|always ne
 all none|accept reject|greedy optimal|vanish explode|vanishing exploding|
 better worse|cheaper expensive|cheaper costlier|easier harder|earlier later|
 stronger weaker|wider narrower|deeper shallower|safer riskier|quicker slower|
-before later|earlier after|
+before later|earlier after|rise fall|rising falling|
 """
 ANTONYMS: dict[str, frozenset[str]] = {}
 
