@@ -18,6 +18,7 @@ without failing, so the remaining authoring work is measurable.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -92,11 +93,23 @@ def phrasing_problem(phrasing: str, prompt_stems: frozenset[str]) -> str | None:
     return None
 
 
-def _rubrics(question: Question) -> Iterable[tuple[str, Sequence[KeyPoint]]]:
+def _rubrics(question: Question) -> Iterable[tuple[str, Sequence[KeyPoint], str]]:
+    """(field name, key points, the prompt they answer) of every rubric of a question,
+    interview follow-ups included."""
     if question.key_points:
-        yield "key_points", question.key_points
+        yield "key_points", question.key_points, question.prompt
     for level, points in question.rubrics.items():
-        yield f"rubrics.{level}", points
+        yield f"rubrics.{level}", points, question.prompt
+    for j, follow_up in enumerate(question.follow_ups):
+        yield f"follow_ups.{j}.key_points", follow_up.key_points, follow_up.prompt
+
+
+_SPLIT_NUMBER = re.compile(r"^0\d\d(?!\d)")
+
+
+def split_number(previous: str, item: str) -> bool:
+    """Whether `item` is the tail of a number cut at its thousands comma ("50", "000 rows")."""
+    return bool(previous) and previous[-1].isdigit() and bool(_SPLIT_NUMBER.match(item))
 
 
 def question_findings(question: Question) -> list[Finding]:
@@ -112,13 +125,15 @@ def question_findings(question: Question) -> list[Finding]:
                     f"{accepted!r} is a fragment (quote items that contain commas)",
                 )
             )
-    prompt_stems = frozenset(_content_stems(question.prompt))
     check_claims = question.kind is not Kind.SHORT
-    for name, points in _rubrics(question):
+    for name, points, prompt in _rubrics(question):
+        prompt_stems = frozenset(_content_stems(prompt))
         for i, point in enumerate(points):
+            previous = ""
             for phrasing in point.phrasings:
                 where = f"{name}.{i}"
-                if is_fragment(phrasing):
+                cut, previous = split_number(previous, phrasing), phrasing
+                if is_fragment(phrasing) or cut:
                     found.append(
                         Finding(
                             qid,
@@ -133,8 +148,10 @@ def question_findings(question: Question) -> list[Finding]:
                 if why:
                     found.append(Finding(qid, where, f"phrasing {phrasing!r} {why}"))
     for i, misconception in enumerate(question.misconceptions):
+        previous = ""
         for statement in misconception.statements:
-            if is_fragment(statement):
+            cut, previous = split_number(previous, statement), statement
+            if is_fragment(statement) or cut:
                 found.append(Finding(qid, f"misconceptions.{i}", f"{statement!r} is a fragment"))
     return found
 
@@ -160,7 +177,12 @@ class RubricReport:
 
 
 def _unmarked(question: Question) -> bool:
-    points = [p for _, rubric in _rubrics(question) for p in rubric]
+    points = [
+        p
+        for name, rubric, _ in _rubrics(question)
+        if not name.startswith("follow_ups")
+        for p in rubric
+    ]
     return not points or any(p.core is None for p in points)
 
 

@@ -136,3 +136,36 @@ def test_the_shipped_bank_has_no_refused_phrasings() -> None:
     assert result.ok, "\n".join(str(p) for p in result.problems[:20])
     report = rubric_report(result.questions)
     assert report.open_questions >= 200
+
+
+FOLLOW_UP = """
+    follow_ups:
+      - trigger: missed
+        about: computed assuming the null hypothesis is true
+        prompt: Under what assumption is a p-value computed?
+        key_points:
+          - text: the p-value assumes the null hypothesis holds
+            synonyms: [SYNONYMS]
+        model_answer: It is computed as if the null hypothesis were true.
+"""
+
+
+def _with_follow_up(synonyms: str) -> str:
+    return OPEN + FOLLOW_UP.replace("SYNONYMS", synonyms)
+
+
+def test_follow_up_key_points_must_be_claims_too() -> None:
+    assert _problems(_with_follow_up("computed as if the null were true")) == []
+    generic = _problems(_with_follow_up("evaluation"))
+    assert any("follow_ups.0.key_points.0" in p and "single generic word" in p for p in generic), (
+        generic
+    )
+    restated = _problems(_with_follow_up("what assumption a p-value is computed under"))
+    assert any("only repeats words of the prompt" in p for p in restated), restated
+
+
+def test_a_number_cut_at_its_thousands_comma_is_a_fragment() -> None:
+    cut = _problems(_with_follow_up("one-hot creates 50, 000 sparse columns"))
+    assert any("'000 sparse columns' is a fragment" in p for p in cut), cut
+    whole = _with_follow_up('"one-hot creates 50,000 sparse columns", 512 rows per batch')
+    assert _problems(whole) == []
