@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 try:  # pragma: no cover - exercised implicitly
@@ -557,7 +557,25 @@ def tokenize(text: str, max_tokens: int = 800) -> list[Token]:
         )
         if len(out) >= max_tokens:
             break
-    return out
+    return _terms_not_negations(out)
+
+
+_FALSE_TERMS = frozenset(
+    ["positive", "positives", "negative", "negatives", "alarm", "alarms", "hit", "hits"]
+)
+
+
+def _terms_not_negations(tokens: list[Token]) -> list[Token]:
+    """Negation words that are part of a term deny nothing: "false positives", "fail over"."""
+    for i, tok in enumerate(tokens[:-1]):
+        if not tok.negation:
+            continue
+        nxt = tokens[i + 1].word
+        if (tok.word == "false" and nxt in _FALSE_TERMS) or (
+            tok.word.startswith("fail") and nxt == "over"
+        ):
+            tokens[i] = replace(tok, negation=False, grammar=False)
+    return tokens
 
 
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+")

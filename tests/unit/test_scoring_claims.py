@@ -569,3 +569,25 @@ def test_rises_is_the_opposite_of_falls() -> None:
         grade(question, "Past the interpolation threshold test error rises again.").contradicted
         != ()
     )
+
+
+def test_false_positives_and_fail_over_are_terms_not_denials() -> None:
+    question = Question(
+        id="guard",
+        prompt="How do you roll out an injection classifier?",
+        kind=Kind.OPEN,
+        topic="llm-security",
+        level="mid",
+        model_answer="Measure false positives on real traffic and fail over to a backup model.",
+        key_points=(
+            KeyPoint("measure false positives on real traffic", core=True),
+            KeyPoint("route requests to a backup model when the main one is down", core=True),
+        ),
+    )
+    answer = (
+        "Measure false positives on real traffic. When the main model is down, fail over and "
+        "route requests to a backup model."
+    )
+    got = grade(question, answer)
+    assert got.contradicted == () and got.verdict is Verdict.CORRECT, got
+    assert grade(question, "It is false that you measure positives on traffic.").contradicted
