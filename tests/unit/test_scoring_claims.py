@@ -51,6 +51,22 @@ def _question(**extra: object) -> Question:
     return Question(**fields)  # type: ignore[arg-type]
 
 
+def _core_question(
+    prompt: str, *points: str, misconceptions: tuple[Misconception, ...] = ()
+) -> Question:
+    """An open question whose key points are all core, its model answer their sentences."""
+    return Question(
+        id="q",
+        prompt=prompt,
+        kind=Kind.OPEN,
+        topic="nlp-basics",
+        level="mid",
+        model_answer=" ".join(f"{p[0].upper()}{p[1:]}." for p in points),
+        key_points=tuple(KeyPoint(p, core=True) for p in points),
+        misconceptions=misconceptions,
+    )
+
+
 DROPOUT = Question(
     id="dropout",
     prompt="What does dropout do during training?",
@@ -425,14 +441,8 @@ def test_a_vague_answer_on_the_question_s_ground_is_low_partial_not_incorrect() 
 
 
 def _attribution_question() -> Question:
-    return Question(
-        id="attr",
-        prompt="How do you explain an LLM's output?",
-        kind=Kind.OPEN,
-        topic="llms",
-        level="senior",
-        model_answer="SHAP or LIME perturb the inputs to measure their influence.",
-        key_points=(KeyPoint("SHAP or LIME perturb inputs to measure influence", core=True),),
+    return _core_question(
+        "How do you explain an LLM's output?", "SHAP or LIME perturb inputs to measure influence"
     )
 
 
@@ -531,16 +541,9 @@ def test_a_word_with_able_states_the_same_point() -> None:
 
 
 def test_without_denies_only_its_own_object() -> None:
-    question = Question(
-        id="drift",
-        prompt="How do you detect data drift?",
-        kind=Kind.OPEN,
-        topic="deployment",
-        level="mid",
-        model_answer="Compare live feature distributions with a reference window.",
-        key_points=(
-            KeyPoint("compare live feature distributions with a reference window", core=True),
-        ),
+    question = _core_question(
+        "How do you detect data drift?",
+        "compare live feature distributions with a reference window",
     )
     fair = "It can be detected without labels by comparing live feature distributions to a window."
     got = grade(question, fair)
@@ -550,16 +553,8 @@ def test_without_denies_only_its_own_object() -> None:
 
 
 def test_rises_is_the_opposite_of_falls() -> None:
-    question = Question(
-        id="dd",
-        prompt="What is double descent?",
-        kind=Kind.OPEN,
-        topic="ml-foundations",
-        level="senior",
-        model_answer="Past the interpolation threshold, test error falls again.",
-        key_points=(
-            KeyPoint("past the interpolation threshold test error falls again", core=True),
-        ),
+    question = _core_question(
+        "What is double descent?", "past the interpolation threshold test error falls again"
     )
     assert (
         grade(question, "Past the interpolation threshold test error falls again.").contradicted
@@ -572,17 +567,10 @@ def test_rises_is_the_opposite_of_falls() -> None:
 
 
 def test_false_positives_and_fail_over_are_terms_not_denials() -> None:
-    question = Question(
-        id="guard",
-        prompt="How do you roll out an injection classifier?",
-        kind=Kind.OPEN,
-        topic="llm-security",
-        level="mid",
-        model_answer="Measure false positives on real traffic and fail over to a backup model.",
-        key_points=(
-            KeyPoint("measure false positives on real traffic", core=True),
-            KeyPoint("route requests to a backup model when the main one is down", core=True),
-        ),
+    question = _core_question(
+        "How do you roll out an injection classifier?",
+        "measure false positives on real traffic",
+        "route requests to a backup model when the main one is down",
     )
     answer = (
         "Measure false positives on real traffic. When the main model is down, fail over and "
