@@ -566,13 +566,14 @@ _FALSE_TERMS = frozenset(
 
 
 def _terms_not_negations(tokens: list[Token]) -> list[Token]:
-    """Negation words that are part of a term deny nothing: "false positives", "fail over"."""
+    """Negation words that are part of a term deny nothing: "false positives"; "fail" denies
+    only as "fails to" ("the invoice that fails a check goes to review", "fail over")."""
     for i, tok in enumerate(tokens[:-1]):
         if not tok.negation:
             continue
         nxt = tokens[i + 1].word
         if (tok.word == "false" and nxt in _FALSE_TERMS) or (
-            tok.word.startswith("fail") and nxt == "over"
+            tok.word.startswith("fail") and nxt != "to"
         ):
             tokens[i] = replace(tok, negation=False, grammar=False)
     return tokens

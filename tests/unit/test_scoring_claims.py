@@ -579,3 +579,13 @@ def test_false_positives_and_fail_over_are_terms_not_denials() -> None:
     got = grade(question, answer)
     assert got.contradicted == () and got.verdict is Verdict.CORRECT, got
     assert grade(question, "It is false that you measure positives on traffic.").contradicted
+
+
+def test_fails_denies_only_as_fails_to() -> None:
+    question = _core_question(
+        "How do you call a flaky API?", "retry requests with exponential backoff"
+    )
+    answer = "If requests fail retry them with exponential backoff."
+    assert grade(question, answer).verdict is Verdict.CORRECT
+    question = _core_question("Does the model converge?", "the model converges on the task")
+    assert grade(question, "The model fails to converge on the task.").contradicted != ()
