@@ -488,6 +488,12 @@ def root(stem_: str) -> str:
     return out
 
 
+def same_root(a: str, b: str) -> bool:
+    """Whether two different stems are one word with and without "-able"/"-ible" ("reusabl"
+    and "reus"); unrelated stems that merely share a root ("state", "stat") are not."""
+    return a != b and (a.endswith(_ABLE) != b.endswith(_ABLE)) and root(a) == root(b)
+
+
 def _fallback_stem(word: str) -> str:  # pragma: no cover - only without snowballstemmer
     for suffix in (
         "ization",

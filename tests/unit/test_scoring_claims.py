@@ -589,3 +589,11 @@ def test_fails_denies_only_as_fails_to() -> None:
     assert grade(question, answer).verdict is Verdict.CORRECT
     question = _core_question("Does the model converge?", "the model converges on the task")
     assert grade(question, "The model fails to converge on the task.").contradicted != ()
+
+
+def test_words_that_only_share_letters_are_not_one_root() -> None:
+    from bot.text import same_root, stem
+
+    assert same_root(stem("scalable"), stem("scale"))
+    assert not same_root(stem("stats"), stem("state"))
+    assert not same_root(stem("plane"), stem("plan"))

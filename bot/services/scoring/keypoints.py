@@ -33,7 +33,7 @@ from bot.domain import KeyPoint
 from bot.services.scoring.shape import bare_items
 from bot.services.scoring.stance import Stance, Stances, analyse, cue_tokens, stance_of
 from bot.services.scoring.synonyms import SYNONYM_QUALITY, SYNONYMS
-from bot.text import DIMINISHERS, Token, fold, root, stem, tokenize
+from bot.text import DIMINISHERS, Token, fold, same_root, stem, tokenize
 from bot.text.normalize import MATCH_STOPWORDS
 
 MAX_TOKENS = 600
@@ -302,13 +302,12 @@ class AnswerIndex:
                     continue
                 for p in self.by_word[cand][:MAX_POSITIONS]:
                     found.setdefault(p, 0.9)
-        base = root(stem_)
         if len(stem_) >= 4:
             for other, positions in self.by_stem.items():
                 if other == stem_ or len(other) < 4:
                     continue
                 short, long_ = (other, stem_) if len(other) < len(stem_) else (stem_, other)
-                if (len(short) >= 6 and long_.startswith(short)) or root(other) == base:
+                if (len(short) >= 6 and long_.startswith(short)) or same_root(other, stem_):
                     # A longer form of the word ("tokenizer" for "token...") or the same
                     # word with "-able" ("reusable" for "reuse").
                     for p in positions[:MAX_POSITIONS]:

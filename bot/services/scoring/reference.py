@@ -17,7 +17,7 @@ import re
 from rapidfuzz.distance import Levenshtein
 
 from bot.domain import KeyPoint
-from bot.text import root, tokenize
+from bot.text import same_root, tokenize
 from bot.text.normalize import MATCH_STOPWORDS
 
 MAX_POINTS = 8
@@ -88,12 +88,11 @@ def _soft_recall(source: dict[str, str], target: dict[str, str]) -> float:
     if not source:
         return 0.0
     got = 0.0
-    roots = {root(t) for t in target}
     for stem_, word in source.items():
         if stem_ in target:
             got += 1.0
             continue
-        if root(stem_) in roots and len(root(stem_)) >= 4:
+        if any(same_root(stem_, t) for t in target):
             got += 0.8  # "reusable" for "reuse"
             continue
         if len(word) >= 5 and any(
