@@ -93,13 +93,17 @@ def phrasing_problem(phrasing: str, prompt_stems: frozenset[str]) -> str | None:
     return None
 
 
-def _rubrics(question: Question) -> Iterable[tuple[str, Sequence[KeyPoint], str]]:
-    """(field name, key points, the prompt they answer) of every rubric of a question,
-    interview follow-ups included."""
+def _rubrics(
+    question: Question, follow_ups: bool = True
+) -> Iterable[tuple[str, Sequence[KeyPoint], str]]:
+    """(field name, key points, the prompt they answer) of every rubric of a question, its
+    interview follow-ups' too unless `follow_ups` is false."""
     if question.key_points:
         yield "key_points", question.key_points, question.prompt
     for level, points in question.rubrics.items():
         yield f"rubrics.{level}", points, question.prompt
+    if not follow_ups:
+        return
     for j, follow_up in enumerate(question.follow_ups):
         yield f"follow_ups.{j}.key_points", follow_up.key_points, follow_up.prompt
 
@@ -177,12 +181,8 @@ class RubricReport:
 
 
 def _unmarked(question: Question) -> bool:
-    points = [
-        p
-        for name, rubric, _ in _rubrics(question)
-        if not name.startswith("follow_ups")
-        for p in rubric
-    ]
+    # Follow-ups are graded as unmarked open answers: core marks are not asked of them.
+    points = [p for _, rubric, _ in _rubrics(question, follow_ups=False) for p in rubric]
     return not points or any(p.core is None for p in points)
 
 

@@ -52,16 +52,20 @@ def _question(**extra: object) -> Question:
 
 
 def _core_question(
-    prompt: str, *points: str, misconceptions: tuple[Misconception, ...] = ()
+    prompt: str,
+    *points: str,
+    misconceptions: tuple[Misconception, ...] = (),
+    model_answer: str = "",
 ) -> Question:
-    """An open question whose key points are all core, its model answer their sentences."""
+    """An open question whose key points are all core; its model answer is their sentences
+    unless given."""
     return Question(
         id="q",
         prompt=prompt,
         kind=Kind.OPEN,
         topic="nlp-basics",
         level="mid",
-        model_answer=" ".join(f"{p[0].upper()}{p[1:]}." for p in points),
+        model_answer=model_answer or " ".join(f"{p[0].upper()}{p[1:]}." for p in points),
         key_points=tuple(KeyPoint(p, core=True) for p in points),
         misconceptions=misconceptions,
     )
@@ -495,14 +499,11 @@ def test_a_wrong_claim_made_of_the_right_words_in_another_order_needs_its_own_or
 
 
 def test_a_wrong_claim_is_read_in_its_tightest_window() -> None:
-    question = Question(
-        id="gil",
-        prompt="How does the GIL shape parallel work in Python?",
-        kind=Kind.OPEN,
-        topic="python",
-        level="mid",
+    question = _core_question(
+        "How does the GIL shape parallel work in Python?",
+        "processes for CPU-bound work",
+        # The model answer names threads too, in another clause: it must not excuse the claim.
         model_answer="Processes for CPU-bound work, threads for network waits.",
-        key_points=(KeyPoint("processes for CPU-bound work", core=True),),
         misconceptions=(
             Misconception(
                 "threads bypass the GIL for CPU-bound code",
